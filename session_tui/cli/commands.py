@@ -1,0 +1,239 @@
+"""The core commands: new, send, approve, reset, fork, list, show, open, paths."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from session_tui.cli.common import Context, add_json, add_params, add_refs, emit_json, param_changes
+from session_tui.errors import SessionTuiError
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("new", parents=[common], help="create a session",
+                       description="Create a session with a provider profile, a character spec and references.")
+    p.add_argument("name")
+    p.add_argument("--provider", metavar="P", help="provider profile (default: config's default_provider, else offline)")
+    p.add_argument("--character", metavar="FILE.toml", help="character spec file")
+    add_refs(p)
+    add_params(p)
+    add_json(p)
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("send", parents=[common], help="send a turn",
+                       description="Send one prompt; the result image is stored as a new turn.")
+    p.add_argument("name")
+    p.add_argument("prompt")
+    add_refs(p)
+    add_params(p)
+    p.add_argument("--raw", action="store_true", help="send the prompt exactly as typed (no assembly with the spec)")
+    add_json(p)
+    p.set_defaults(func=cmd_send)
+
+    p = sub.add_parser("approve", parents=[common], help="save a turn's image as a checkpoint",
+                       description="Approve a turn's image as a checkpoint (default: the last turn with an image).")
+    p.add_argument("name")
+    p.add_argument("--turn", type=int, metavar="N")
+    p.add_argument("--label", default="", metavar="TEXT")
+    p.add_argument("--note", default="", metavar="TEXT")
+    add_json(p)
+    p.set_defaults(func=cmd_approve)
+
+    p = sub.add_parser("reset", parents=[common], help="reset by promotion into a new session",
+                       description="Start a fresh conversation whose reference is a promoted checkpoint.")
+    p.add_argument("name")
+    p.add_argument("--checkpoint", required=True, metavar="ID_OR_LABEL")
+    p.add_argument("--into", metavar="NEW_NAME")
+    p.add_argument("--keep-refs", action="store_true", help="carry the old references too")
+    add_json(p)
+    p.set_defaults(func=cmd_reset)
+
+    p = sub.add_parser("fork", parents=[common], help="continue from an earlier turn in a new session")
+    p.add_argument("name")
+    p.add_argument("--turn", type=int, required=True, metavar="N")
+    p.add_argument("--into", required=True, metavar="NEW_NAME")
+    add_json(p)
+    p.set_defaults(func=cmd_fork)
+
+    p = sub.add_parser("list", parents=[common], help="list sessions")
+    add_json(p)
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", parents=[common], help="show a session")
+    p.add_argument("name")
+    add_json(p)
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("open", parents=[common], help="open a session in the TUI")
+    p.add_argument("name")
+    p.set_defaults(func=lambda ctx: run_tui(ctx, ctx.args.name))
+
+    p = sub.add_parser("paths", parents=[common], help="print where config, sessions and logs live")
+    add_json(p)
+    p.set_defaults(func=cmd_paths)
+
+
+def _say(ctx: Context, text: str, doc: Any) -> None:
+    if ctx.args.json:
+        emit_json(doc)
+    else:
+        print(text)
+
+
+def cmd_new(ctx: Context) -> int:
+    from session_tui.character import load_character
+    from session_tui.model import GenerationParams, make
+    from session_tui.views import session_json
+
+    a = ctx.args
+    spec = load_character(_path(a.character)) if a.character else None
+    params = make(GenerationParams, {k: v for k, v in param_changes(a).items() if v is not None})
+    session = ctx.engine.new_session(a.name, provider=a.provider, character=spec, refs=a.ref or (), params=params)
+    sd = ctx.engine.session_dir(a.name)
+    _say(ctx, f"Created session {a.name!r} ({session.header.provider}, {session.header.model}) at {sd.path}",
+         session_json(sd, session))
+    return 0
+
+
+def cmd_send(ctx: Context) -> int:
+    from session_tui.views import session_json
+
+    a = ctx.args
+    engine = ctx.engine
+    prompt_sent = a.prompt if a.raw else None
+    try:
+        turn = engine.send(a.name, a.prompt, refs=a.ref or (), prompt_sent=prompt_sent, **param_changes(a))
+    except SessionTuiError as exc:
+        if a.json:
+            _emit_turn_failure(ctx, exc)
+        raise
+    sd = engine.session_dir(a.name)
+    doc = next(t for t in session_json(sd, sd.load())["turns"] if t["index"] == turn.index)
+    paths = ", ".join(str(sd.blobs.path(i)) for i in turn.images)
+    _say(ctx, f"Turn {turn.index}: {paths}", doc)
+    return 0
+
+
+def _emit_turn_failure(ctx: Context, exc: SessionTuiError) -> None:
+    """With --json a failed turn still prints its record, so scripts see the stored failure."""
+    from session_tui.views import session_json
+
+    try:
+        sd = ctx.engine.session_dir(ctx.args.name)
+        turns = session_json(sd, sd.load())["turns"]
+    except SessionTuiError:
+        return
+    if turns and turns[-1]["status"] in ("failed", "cancelled") and turns[-1]["prompt"] == ctx.args.prompt:
+        emit_json(turns[-1])
+
+
+def cmd_approve(ctx: Context) -> int:
+    a = ctx.args
+    cp = ctx.engine.approve(a.name, turn=a.turn, label=a.label, note=a.note)
+    sd = ctx.engine.session_dir(a.name)
+    path = sd.blobs.path(cp.image)
+    doc = {**cp.model_dump(mode="json"), "path": str(path)}
+    _say(ctx, f"Saved checkpoint {cp.id}{f' ({cp.label})' if cp.label else ''} from turn {cp.turn}: {path}", doc)
+    return 0
+
+
+def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
+    from session_tui.views import session_json
+
+    sd = ctx.engine.session_dir(session.name)
+    parent = session.header.parent
+    _say(ctx, f"{verb} {session.name!r} from {parent.session!r} ({parent.checkpoint or f'turn {parent.turn}'}) "
+              f"with {len(session.header.references)} reference(s): {sd.path}", session_json(sd, session))
+
+
+def cmd_reset(ctx: Context) -> int:
+    a = ctx.args
+    session = ctx.engine.reset(a.name, checkpoint=a.checkpoint, into=a.into, keep_refs=a.keep_refs)
+    _new_session_out(ctx, "Reset into", session)
+    return 0
+
+
+def cmd_fork(ctx: Context) -> int:
+    a = ctx.args
+    session = ctx.engine.fork(a.name, turn=a.turn, into=a.into)
+    _new_session_out(ctx, "Forked", session)
+    return 0
+
+
+def cmd_list(ctx: Context) -> int:
+    from session_tui.views import summary_json
+
+    summaries = ctx.engine.store.summaries()
+    if ctx.args.json:
+        emit_json([summary_json(s) for s in summaries])
+        return 0
+    if not summaries:
+        print(f"No sessions in {ctx.home.sessions_dir}. Create one with: session-tui new NAME")
+        return 0
+    width = max(len(s.name) for s in summaries)
+    for s in summaries:
+        if s.error:
+            print(f"{s.name:<{width}}  damaged: {s.error}")
+            continue
+        parent = f"  <- {s.parent}" if s.parent else ""
+        print(f"{s.name:<{width}}  {s.provider}/{s.model}  {s.turns} turns  {s.checkpoints} checkpoints  "
+              f"{s.modified_at:%Y-%m-%d %H:%M}{parent}")
+    return 0
+
+
+def cmd_show(ctx: Context) -> int:
+    from session_tui.views import session_json
+
+    sd = ctx.engine.session_dir(ctx.args.name)
+    session = sd.load()
+    doc = session_json(sd, session)
+    if ctx.args.json:
+        emit_json(doc)
+        return 0
+    h = session.header
+    print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
+    if h.parent:
+        print(f"  from {h.parent.session} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})")
+    print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
+    if h.character.name:
+        print(f"  character: {h.character.name}")
+    for r in doc["references"]:
+        print(f"  ref {r['sha256'][:12]} [{r['role']}] {r['label']}")
+    for t in doc["turns"]:
+        image = t["images"][0]["path"] if t["images"] else (t["error"] or "")
+        print(f"  #{t['index']} {t['status']:<9} {t['prompt'][:60]!r} {image}")
+    for c in doc["checkpoints"]:
+        print(f"  {c['id']} turn {c['turn']} {c['label']!r} {c['path']}")
+    for w in session.warnings:
+        print(f"  warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_paths(ctx: Context) -> int:
+    h = ctx.home
+    doc = {"home": str(h.root), "config": str(h.config_file), "sessions": str(h.sessions_dir),
+           "keys": str(h.keys_file), "logs": str(h.logs_dir)}
+    _say(ctx, "\n".join(f"{k:<9} {v}" for k, v in doc.items()), doc)
+    return 0
+
+
+def run_tui(ctx: Context, name: str | None) -> int:
+    """Open the TUI (home screen, or straight into a session)."""
+    try:
+        from session_tui.tui.app import run
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("session_tui.tui"):
+            print("The TUI is not part of this build yet; use the commands shown by 'session-tui --help'.",
+                  file=sys.stderr)
+            return 1
+        raise
+    if name is not None:
+        ctx.engine.session_dir(name)  # refuse an unknown name before the screen opens
+    return run(ctx.home, name)
+
+
+def _path(text: str) -> Any:
+    from pathlib import Path
+
+    return Path(text)

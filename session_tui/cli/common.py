@@ -1,0 +1,56 @@
+"""What every command shares: the context, JSON output, argument types."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from session_tui.engine import Engine, RefInput
+from session_tui.paths import Home
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    home: Home
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = Engine(self.home)
+        return self._engine
+
+
+def emit_json(doc: Any) -> None:
+    """Exactly one JSON document on stdout."""
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def add_json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def add_params(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--aspect-ratio", metavar="R", help="1:1 2:3 3:2 3:4 4:3 4:5 5:4 9:16 16:9 21:9")
+    p.add_argument("--image-size", metavar="S", help="1K, 2K or 4K (uppercase K)")
+    p.add_argument("--seed", metavar="N", type=seed_arg, help="0 to 4294967295; recorded even where not honoured")
+
+
+def add_refs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ref", metavar="PATH[=LABEL]", action="append", default=None, type=RefInput.parse,
+                   help="reference image (repeatable)")
+
+
+def seed_arg(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed {text!r} is not a whole number") from None
+
+
+def param_changes(args: argparse.Namespace) -> dict[str, Any]:
+    return {"aspect_ratio": args.aspect_ratio, "image_size": args.image_size, "seed": args.seed}

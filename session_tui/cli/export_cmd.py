@@ -1,0 +1,33 @@
+"""session-tui export: checkpoints to a folder or a zip."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from session_tui.cli.common import Context, add_json, emit_json
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("export", parents=[common], help="export checkpoints",
+                       description="Export checkpoints (all by default) as PNGs with their prompt and params "
+                                   "in text chunks, plus manifest.json, to a folder or a zip.")
+    p.add_argument("name")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (with --zip: the folder or a .zip path)")
+    p.add_argument("--zip", action="store_true", help="write one zip file")
+    p.add_argument("--checkpoint", action="append", default=None, metavar="ID_OR_LABEL", help="repeatable")
+    add_json(p)
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(ctx: Context) -> int:
+    from session_tui.export import export_session
+
+    a = ctx.args
+    sd = ctx.engine.session_dir(a.name)
+    result = export_session(sd, sd.load(), Path(a.out), as_zip=a.zip, which=a.checkpoint or ())
+    if a.json:
+        emit_json({"path": str(result.path), "files": result.files})
+    else:
+        print(f"Exported {len(result.files) - 1} checkpoint(s) to {result.path}")
+    return 0

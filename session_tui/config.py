@@ -1,0 +1,112 @@
+"""config.toml: provider profiles and preferences, validated with nearest-name hints."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from session_tui.errors import ConfigError
+from session_tui.paths import Home
+
+OFFLINE_PROFILE = "offline"
+
+
+class Profile(BaseModel):
+    """One way to reach an image model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="Provider kind: offline, openai-chat, openai-images, openai-responses, gemini.")
+    model: str = ""
+    base_url: str | None = None
+    api_key_env: str | None = None
+    max_references: int | None = None
+    timeout_s: float = 120.0
+    max_retries: int = 2
+    request_budget_mb: float = 20.0
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+    judge_model: str | None = None
+
+
+class Config(BaseModel):
+    """The whole of config.toml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    default_provider: str = OFFLINE_PROFILE
+    reset_threshold: int = Field(12, ge=1, description="Turns after which a reset is suggested.")
+    lock_timeout_s: float = Field(3.0, ge=0)
+    providers: dict[str, Profile] = Field(default_factory=dict)
+
+    def profile(self, name: str | None) -> tuple[str, Profile]:
+        """The named profile (or the default); ``offline`` always exists."""
+        name = name or self.default_provider
+        if name in self.providers:
+            return name, self.providers[name]
+        if name == OFFLINE_PROFILE:
+            return name, Profile(kind="offline", model="offline-renderer")
+        known = sorted({*self.providers, OFFLINE_PROFILE})
+        raise ConfigError(f"No provider profile named {name!r}{_hint(name, known)}; known: {', '.join(known)}.")
+
+    def profile_names(self) -> list[str]:
+        return sorted({*self.providers, OFFLINE_PROFILE})
+
+
+def _hint(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fields_at(loc: tuple[Any, ...]) -> list[str]:
+    """Valid key names at the place a validation error points to."""
+    if len(loc) >= 3 and loc[0] == "providers":
+        return list(Profile.model_fields)
+    return list(Config.model_fields)
+
+
+def load_config(home: Home) -> Config:
+    """Read and validate config.toml; a missing file means defaults (the offline renderer)."""
+    path = home.config_file
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path | str = "config.toml") -> Config:
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        key = ".".join(str(p) for p in loc)
+        if err["type"] == "extra_forbidden":
+            hint = _hint(str(loc[-1]), _fields_at(loc))
+            raise ConfigError(f"{path}: unknown key {key!r}{hint}.") from None
+        raise ConfigError(f"{path}: {key}: {err['msg']}.") from None
+    from session_tui.providers.registry import known_kinds  # late: the registry imports config
+
+    for name, profile in config.providers.items():
+        if profile.kind not in known_kinds():
+            kinds = sorted(known_kinds())
+            raise ConfigError(
+                f"{path}: providers.{name}.kind {profile.kind!r} is not a provider kind"
+                f"{_hint(profile.kind, kinds)}; use one of {', '.join(kinds)}."
+            )
+    if config.default_provider not in config.profile_names():
+        raise ConfigError(
+            f"{path}: default_provider {config.default_provider!r} names no profile"
+            f"{_hint(config.default_provider, config.profile_names())}."
+        )
+    return config

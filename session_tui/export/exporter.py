@@ -1,0 +1,124 @@
+"""Write checkpoints to a folder or a zip, atomically: all files or none."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+
+from session_tui import __version__
+from session_tui.errors import InvalidInput
+from session_tui.model import Checkpoint, Session
+from session_tui.store.atomic import atomic_write, storage_errors
+from session_tui.store.sessions import SessionDir
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    files: list[str]
+
+
+def safe_stem(text: str, limit: int = 60) -> str:
+    """A file-name fragment that cannot leave its folder: no separators, no dots at the start."""
+    stem = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.")
+    return stem[:limit] or "image"
+
+
+def _png_with_text(data: bytes, text: dict[str, str]) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    with Image.open(io.BytesIO(data)) as img:
+        for key, value in img.info.items():
+            if isinstance(value, str) and key not in text:
+                info.add_text(key, value)
+        for key, value in text.items():
+            info.add_itxt(key, value)  # iTXt: UTF-8, so CJK prompts survive
+        out = io.BytesIO()
+        frame = img if img.mode in ("RGB", "RGBA", "L", "LA", "P") else img.convert("RGBA")
+        frame.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _entries(sd: SessionDir, session: Session, checkpoints: list[Checkpoint]) -> tuple[dict[str, bytes], dict[str, Any]]:
+    files: dict[str, bytes] = {}
+    items = []
+    h = session.header
+    for cp in checkpoints:
+        turn = session.turn(cp.turn)
+        name = f"{safe_stem(session.name)}_{cp.id}_{safe_stem(cp.label or f'turn{cp.turn}')}.png"
+        meta = {
+            "session": session.name, "checkpoint": cp.id, "label": cp.label, "note": cp.note, "turn": cp.turn,
+            "prompt": turn.prompt, "prompt_sent": turn.prompt_sent, "params": turn.params.model_dump(mode="json"),
+            "provider": turn.provider, "kind": turn.kind, "model": turn.model, "sha256": cp.image.sha256,
+            "seed_honoured": turn.seed_honoured, "score": turn.score,
+        }
+        files[name] = _png_with_text(sd.blobs.read(cp.image), {
+            "Title": f"{session.name} {cp.id} {cp.label}".strip(),
+            "Description": turn.prompt,
+            "session-tui": json.dumps(meta, ensure_ascii=False, sort_keys=True),
+            "parameters": turn.prompt_sent,
+            "Software": f"session-tui {__version__}",
+        })
+        items.append({**meta, "file": name, "created_at": cp.created_at.isoformat(),
+                      "original_mime": cp.image.mime, "width": cp.image.width, "height": cp.image.height})
+    manifest = {
+        "format": "session-tui-export", "version": 1, "session_tui": __version__,
+        "session": session.name, "provider": h.provider, "kind": h.kind, "model": h.model,
+        "lineage": h.parent.model_dump(mode="json") if h.parent else None,
+        "character": h.character.model_dump(mode="json"),
+        "references": [{"sha256": r.sha256, "label": r.label, "role": r.role} for r in h.references],
+        "checkpoints": items,
+    }
+    return files, manifest
+
+
+def export_session(sd: SessionDir, session: Session, out: Path, *, as_zip: bool = False,
+                   which: Iterable[str] = ()) -> ExportResult:
+    """Export checkpoints (all, or those named by id or label) to ``out``.
+
+    Everything is built in a temporary place first, so a refusal or a failure leaves ``out`` as it was.
+    """
+    wanted = list(which)
+    checkpoints = [session.checkpoint(k) for k in wanted] if wanted else list(session.checkpoints)
+    if not checkpoints:
+        raise InvalidInput(f"Session {session.name!r} has no checkpoints to export; approve a turn first.")
+    files, manifest = _entries(sd, session, checkpoints)
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    out = out.expanduser().absolute()
+    if as_zip:
+        target = out if out.suffix == ".zip" else out / f"{safe_stem(session.name)}.zip"
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in files.items():
+                zf.writestr(f"{safe_stem(session.name)}/{name}", data)
+        with storage_errors("create", target.parent):
+            target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(target, buf.getvalue())
+        return ExportResult(target, sorted(files))
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"{out} exists and is not a folder; choose another --out.")
+    with storage_errors("create", out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))
+    try:
+        for name, data in files.items():
+            atomic_write(staging / name, data)
+        with storage_errors("write to", out):
+            out.mkdir(exist_ok=True)
+            for name in files:
+                os.replace(staging / name, out / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ExportResult(out, sorted(files))

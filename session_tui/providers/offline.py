@@ -1,0 +1,86 @@
+"""The embedded default: an offline renderer that draws the character with Pillow.
+
+It is not an AI model and never claims to be one. It exists so the whole workflow (turns,
+checkpoints, reset by promotion, export) runs with no key and no network, and so tests are exact:
+the same seed and input always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import secrets
+from dataclasses import asdict
+
+from PIL import Image, PngImagePlugin
+
+from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
+from session_tui.providers.offline_art import render
+from session_tui.providers.offline_words import Look, apply_prompt, look_from_spec
+
+LOOK_CHUNK = "session-tui-look"
+
+
+def _look_from_image(image: InputImage) -> Look | None:
+    """A reference drawn by this renderer carries its look, so a promoted image keeps the character."""
+    try:
+        with Image.open(io.BytesIO(image.data)) as img:
+            raw = img.info.get(LOOK_CHUNK) if img.format == "PNG" else None
+        if not raw:
+            return None
+        data = json.loads(raw)
+        data["accessories"] = {k: tuple(v) for k, v in data.get("accessories", {}).items()}
+        for key in ("hair", "eyes", "top", "bottom", "skin"):
+            data[key] = tuple(data[key])
+        return Look(**data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+class OfflineProvider(Provider):
+    kind = "offline"
+
+    @property
+    def model(self) -> str:
+        return self.profile.model or "offline-renderer"
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            multi_turn=True, max_references=14, seed_honoured=True, is_model=False,
+            description="Offline renderer (Pillow drawing, not an AI model): no key, no network.",
+        )
+
+    def label(self) -> str:
+        return "offline renderer (not an AI model)"
+
+    def check(self) -> str:
+        return f"{self.name}: the offline renderer works (no network, no key needed)."
+
+    def start_look(self, request: GenerationRequest) -> Look:
+        for ref in reversed(request.references):
+            look = _look_from_image(ref)
+            if look is not None:
+                return look
+        return look_from_spec(request.character)
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        look = self.start_look(request)
+        for turn in request.history:
+            look = apply_prompt(look, turn.prompt)
+        look = apply_prompt(look, request.typed or request.prompt)
+        seed = request.params.seed if request.params.seed is not None else secrets.randbits(32)
+        img = render(look, request.params.aspect_ratio, request.params.image_size, seed,
+                     f"session-tui offline renderer · seed {seed}")
+        info = PngImagePlugin.PngInfo()
+        info.add_text(LOOK_CHUNK, json.dumps(asdict(look), sort_keys=True))
+        info.add_text("Software", "session-tui offline renderer (not an AI model)")
+        out = io.BytesIO()
+        img.save(out, format="PNG", pnginfo=info, compress_level=6)
+        return GenerationResult(
+            images=[out.getvalue()],
+            text=f"Drawn offline in the {look.scene} scene (seed {seed}).",
+            model=self.model,
+            provider_state={"seed_used": seed},
+            request_info={"input_images": len(request.references), "bytes_sent": 0},
+            seed_honoured=True,
+        )

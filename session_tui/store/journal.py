@@ -1,0 +1,115 @@
+"""The append-only journal: one JSON record per line, each fsynced before it is reported saved.
+
+A crash can leave at most a torn last line; readers skip it and the next writer cuts it off.
+Each record carries a CRC of its payload so a garbled line is told apart from a valid one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from session_tui.store.atomic import fsync_dir, storage_errors
+
+
+@dataclass(frozen=True)
+class Record:
+    type: str
+    data: dict[str, Any]
+    line: int
+
+
+def _crc(payload: str) -> str:
+    return f"{zlib.crc32(payload.encode('utf-8')):08x}"
+
+
+def encode(type_: str, data: dict[str, Any]) -> bytes:
+    payload = json.dumps({"type": type_, "data": data}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f'{{"crc":"{_crc(payload)}","rec":{payload}}}\n'.encode()
+
+
+def decode(line: bytes) -> tuple[str, dict[str, Any]]:
+    """Parse one line; raise ValueError if it is not a whole, intact record."""
+    obj = json.loads(line)
+    if not isinstance(obj, dict) or "rec" not in obj or "crc" not in obj:
+        raise ValueError("not a journal record")
+    rec = obj["rec"]
+    payload = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if _crc(payload) != obj["crc"]:
+        raise ValueError("checksum mismatch")
+    if not isinstance(rec, dict) or not isinstance(rec.get("type"), str) or not isinstance(rec.get("data"), dict):
+        raise ValueError("malformed record")
+    return rec["type"], rec["data"]
+
+
+class Journal:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self, problems: list[str] | None = None) -> Iterator[Record]:
+        """Yield intact records; describe skipped lines in ``problems``."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return
+        lines = data.split(b"\n")
+        torn = lines.pop()  # text after the last newline: empty, or a record cut by a crash
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                type_, payload = decode(line)
+            except (ValueError, UnicodeDecodeError):
+                if problems is not None:
+                    problems.append(f"journal line {number} is damaged and was skipped")
+                continue
+            yield Record(type_, payload, number)
+        if torn.strip() and problems is not None:
+            problems.append(f"journal line {len(lines) + 1} was cut short by a crash and was skipped")
+
+    def torn_tail(self) -> int:
+        """How many bytes after the last newline (a half-written record)."""
+        try:
+            size = self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        if size == 0:
+            return 0
+        with open(self.path, "rb") as fh:
+            chunk = min(size, 1 << 20)
+            fh.seek(size - chunk)
+            tail = fh.read(chunk)
+        cut = tail.rfind(b"\n")
+        if cut == -1:
+            return size if chunk == size else 0
+        return len(tail) - cut - 1
+
+    def append(self, type_: str, data: dict[str, Any]) -> None:
+        """Append one record durably. The caller holds the session lock."""
+        line = encode(type_, data)
+        with storage_errors("write to", self.path):
+            created = not self.path.exists()
+            torn = self.torn_tail()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                end = os.lseek(fd, 0, os.SEEK_END)
+                if torn:
+                    os.ftruncate(fd, end - torn)  # drop the half record a crash left behind
+                    end -= torn
+                written = 0
+                try:
+                    while written < len(line):
+                        written += os.pwrite(fd, line[written:], end + written)
+                    os.fsync(fd)
+                except OSError:
+                    os.ftruncate(fd, end)  # a failed write leaves the journal as it was
+                    raise
+            finally:
+                os.close(fd)
+        if created:
+            fsync_dir(self.path.parent)

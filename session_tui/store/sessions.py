@@ -1,0 +1,198 @@
+"""Session folders: ``session.json`` (header), ``journal.jsonl`` (conversation), ``blobs/`` (images).
+
+A folder is self-contained: copy it to another home and it opens there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from session_tui.errors import AlreadyExists, CorruptSession, NotFound
+from session_tui.model import Checkpoint, Session, SessionHeader, Turn, first_error, validate_name
+from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
+from session_tui.store.blobs import BlobStore
+from session_tui.store.journal import Journal
+from session_tui.store.lock import SessionLock
+from session_tui.store.migrations import migrate_header, migrate_record
+
+HEADER = "session.json"
+JOURNAL = "journal.jsonl"
+BLOBS = "blobs"
+LOCK = ".lock"
+
+
+def dump_json(model: object) -> dict:
+    return model.model_dump(mode="json")  # type: ignore[attr-defined]
+
+
+class SessionDir:
+    """One session's folder and the only code that reads or writes it."""
+
+    def __init__(self, path: Path, lock_timeout_s: float = 3.0) -> None:
+        self.path = path
+        self.name = path.name
+        self.blobs = BlobStore(path / BLOBS)
+        self.journal = Journal(path / JOURNAL)
+        self.lock_timeout_s = lock_timeout_s
+
+    def lock(self) -> SessionLock:
+        return SessionLock(self.path / LOCK, self.name, self.lock_timeout_s)
+
+    def read_header(self) -> SessionHeader:
+        path = self.path / HEADER
+        try:
+            raw = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise NotFound(f"{self.path} is not a session-tui session (no {HEADER}).") from None
+        except (ValueError, UnicodeDecodeError):
+            raise CorruptSession(f"{path} is damaged (not valid JSON); run 'session-tui check {self.name}'.") from None
+        try:
+            header = SessionHeader.model_validate(migrate_header(raw, path))
+        except ValidationError as exc:
+            raise CorruptSession(f"{path} is not a valid session header: {first_error(exc)}") from None
+        # The folder's name is the session's name, so a copied folder opens under its new name.
+        return header.model_copy(update={"name": self.name})
+
+    def write_header(self, header: SessionHeader) -> None:
+        atomic_write(self.path / HEADER, _json_bytes(dump_json(header)))
+
+    def load(self) -> Session:
+        header = self.read_header()
+        problems: list[str] = []
+        turns: dict[int, Turn] = {}
+        checkpoints: dict[str, Checkpoint] = {}
+        for rec in self.journal.read(problems):
+            try:
+                type_, data = migrate_record(rec.type, rec.data)
+                if type_ == "turn":
+                    turn = Turn.model_validate(data)
+                    turns[turn.index] = turn
+                elif type_ == "checkpoint":
+                    cp = Checkpoint.model_validate(data)
+                    checkpoints[cp.id] = cp
+                else:
+                    problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
+            except (ValidationError, ValueError) as exc:
+                problems.append(f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})")
+        ordered = [turns[i] for i in sorted(turns)]
+        for turn in ordered:
+            if turn.status == "pending":
+                # A pending turn nobody is finishing was cut off by a crash; its prompt is kept.
+                turn.status = "interrupted"
+                turn.error = turn.error or "interrupted before an answer arrived"
+        return Session(header=header, turns=ordered, checkpoints=list(checkpoints.values()), warnings=problems)
+
+    def append_turn(self, turn: Turn) -> None:
+        self.journal.append("turn", dump_json(turn))
+
+    def append_checkpoint(self, cp: Checkpoint) -> None:
+        self.journal.append("checkpoint", dump_json(cp))
+
+    def modified_at(self) -> datetime:
+        stamps = [p.stat().st_mtime for p in (self.path / HEADER, self.path / JOURNAL) if p.exists()]
+        return datetime.fromtimestamp(max(stamps, default=0)).astimezone()
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    name: str
+    path: Path
+    provider: str
+    model: str
+    turns: int
+    checkpoints: int
+    modified_at: datetime
+    parent: str | None
+    error: str | None = None
+
+
+class Store:
+    """All sessions of one home."""
+
+    def __init__(self, root: Path, lock_timeout_s: float = 3.0) -> None:
+        self.root = root
+        self.lock_timeout_s = lock_timeout_s
+
+    def session(self, name: str) -> SessionDir:
+        validate_name(name)
+        path = self.root / name
+        if not (path / HEADER).is_file() or path.is_symlink():
+            raise NotFound(f"No session named {name!r} in {self.root}; 'session-tui list' shows them.")
+        return SessionDir(path, self.lock_timeout_s)
+
+    def exists(self, name: str) -> bool:
+        return (self.root / name / HEADER).exists()
+
+    def names(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name for p in self.root.iterdir()
+            if not p.name.startswith(".") and not p.is_symlink() and (p / HEADER).is_file()
+        )
+
+    def summaries(self) -> list[SessionSummary]:
+        out = []
+        for name in self.names():
+            sd = SessionDir(self.root / name, self.lock_timeout_s)
+            try:
+                s = sd.load()
+                out.append(SessionSummary(
+                    name, sd.path, s.header.provider, s.header.model, len(s.turns), len(s.checkpoints),
+                    sd.modified_at(), s.header.parent.session if s.header.parent else None,
+                ))
+            except (CorruptSession, NotFound) as exc:
+                out.append(SessionSummary(name, sd.path, "?", "?", 0, 0, sd.modified_at(), None, exc.message))
+        return out
+
+    def create(self, header: SessionHeader, populate: Callable[[SessionDir], None] | None = None) -> SessionDir:
+        """Build the session in a hidden folder, then rename it into place: all or nothing."""
+        validate_name(header.name)
+        final = self.root / header.name
+        if final.exists():
+            raise AlreadyExists(f"A session named {header.name!r} already exists; choose another name.")
+        staging = self.root / ".tmp" / f"{header.name}.{os.getpid()}.{secrets.token_hex(4)}"
+        with storage_errors("create", staging):
+            staging.mkdir(parents=True)
+        try:
+            sd = SessionDir(staging, self.lock_timeout_s)
+            if populate is not None:
+                populate(sd)
+            sd.write_header(header)
+            with storage_errors("create", final):
+                try:
+                    # rename() onto an existing non-empty folder fails, so a racing create cannot clobber.
+                    os.rename(staging, final)
+                except OSError as exc:
+                    if final.exists():
+                        raise AlreadyExists(
+                            f"A session named {header.name!r} already exists; choose another name."
+                        ) from None
+                    raise exc
+            fsync_dir(self.root)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return SessionDir(final, self.lock_timeout_s)
+
+    def delete(self, name: str) -> None:
+        sd = self.session(name)
+        with sd.lock():
+            trash = self.root / ".tmp" / f"deleted.{name}.{secrets.token_hex(4)}"
+            with storage_errors("delete", sd.path):
+                trash.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(sd.path, trash)
+        shutil.rmtree(trash, ignore_errors=True)

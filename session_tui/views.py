@@ -1,0 +1,64 @@
+"""Plain-data views of sessions for ``--json`` output and for the TUI's lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from session_tui.model import ImageRef, Session
+from session_tui.store.sessions import SessionDir, SessionSummary
+
+
+def image_json(sd: SessionDir, ref: ImageRef) -> dict[str, Any]:
+    return {**ref.model_dump(mode="json"), "path": str(sd.blobs.path(ref))}
+
+
+def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
+    """What ``show --json`` prints: everything, with absolute paths to every image."""
+    h = session.header
+    return {
+        "name": h.name,
+        "path": str(sd.path),
+        "schema_version": h.schema_version,
+        "created_at": h.created_at.isoformat(),
+        "provider": h.provider,
+        "kind": h.kind,
+        "model": h.model,
+        "parent": h.parent.model_dump(mode="json") if h.parent else None,
+        "params": h.params.model_dump(mode="json"),
+        "assemble_prompt": h.assemble_prompt,
+        "character": h.character.model_dump(mode="json"),
+        "references": [
+            {**image_json(sd, r), "label": r.label, "role": r.role, "source": r.source,
+             "source_tool": r.source_tool, "source_prompt": r.source_prompt, "source_seed": r.source_seed}
+            for r in h.references
+        ],
+        "turns": [
+            {
+                "index": t.index, "prompt": t.prompt, "prompt_sent": t.prompt_sent,
+                "params": t.params.model_dump(mode="json"), "seed_honoured": t.seed_honoured,
+                "provider": t.provider, "kind": t.kind, "model": t.model, "status": t.status,
+                "error": t.error, "reply_text": t.reply_text, "input_images": t.input_images,
+                "images": [image_json(sd, i) for i in t.images],
+                "started_at": t.started_at.isoformat(), "duration_s": t.duration_s, "usage": t.usage,
+                "request": t.request, "provider_state": _public_state(t.provider_state), "score": t.score,
+            }
+            for t in session.turns
+        ],
+        "checkpoints": [
+            {"id": c.id, "label": c.label, "note": c.note, "turn": c.turn, "created_at": c.created_at.isoformat(),
+             "image": image_json(sd, c.image), "path": str(sd.blobs.path(c.image))}
+            for c in session.checkpoints
+        ],
+        "warnings": session.warnings,
+    }
+
+
+def _public_state(state: dict[str, Any]) -> dict[str, Any]:
+    # Provider state can hold large opaque parts (e.g. Gemini thought signatures); show only scalars.
+    return {k: v for k, v in state.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) < 200}
+
+
+def summary_json(s: SessionSummary) -> dict[str, Any]:
+    return {"name": s.name, "path": str(s.path), "provider": s.provider, "model": s.model, "turns": s.turns,
+            "checkpoints": s.checkpoints, "modified_at": s.modified_at.isoformat(), "parent": s.parent,
+            "error": s.error}
