@@ -9,18 +9,12 @@ from pydantic import ValidationError
 
 from session_tui.errors import InvalidInput
 from session_tui.model import CharacterSpec, first_error
+from session_tui.userfiles import read_user_file
 
 
 def load_character(path: Path) -> CharacterSpec:
     """Read and validate a spec file; the table ``[character]`` or the top level both work."""
-    try:
-        raw = path.expanduser().read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"Character file {str(path)!r} does not exist.") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"Character file {str(path)!r} is a folder, not a TOML file.") from None
-    except OSError as exc:
-        raise InvalidInput(f"Character file {str(path)!r} cannot be read ({exc.strerror}).") from None
+    raw = read_user_file(path, "Character file")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

@@ -37,6 +37,7 @@ from session_tui.providers.base import GenerationRequest, HistoryTurn, InputImag
 from session_tui.providers.registry import provider_for
 from session_tui.store.atomic import storage_errors
 from session_tui.store.sessions import SessionDir, Store
+from session_tui.userfiles import read_user_file
 
 
 @dataclass(frozen=True)
@@ -341,17 +342,7 @@ class Engine:
 
 
 def _read_ref(ref: RefInput) -> bytes:
-    path = ref.path.expanduser()
-    try:
-        if path.is_dir():
-            raise InvalidInput(f"Reference {str(path)!r} is a folder; give an image file.")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"Reference image {str(path)!r} does not exist.") from None
-    except PermissionError:
-        raise InvalidInput(f"Reference image {str(path)!r} cannot be read (permission denied).") from None
-    except OSError as exc:
-        raise InvalidInput(f"Reference image {str(path)!r} cannot be read ({exc.strerror}).") from None
+    return read_user_file(ref.path, "Reference image")
 
 
 def _store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:

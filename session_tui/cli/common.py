@@ -6,10 +6,12 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from session_tui.engine import Engine, RefInput
 from session_tui.paths import Home
+
+if TYPE_CHECKING:
+    from session_tui.engine import Engine, RefInput
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Context:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from session_tui.engine import Engine  # lazily: --version and --help need none of it
+
             self._engine = Engine(self.home)
         return self._engine
 
@@ -41,8 +45,14 @@ def add_params(p: argparse.ArgumentParser) -> None:
 
 
 def add_refs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ref", metavar="PATH[=LABEL]", action="append", default=None, type=RefInput.parse,
+    p.add_argument("--ref", metavar="PATH[=LABEL]", action="append", default=None, type=ref_arg,
                    help="reference image (repeatable)")
+
+
+def ref_arg(text: str) -> RefInput:
+    from session_tui.engine import RefInput
+
+    return RefInput.parse(text)
 
 
 def seed_arg(text: str) -> int:
