@@ -1,0 +1,104 @@
+"""The App: which screen is shown, the engine it talks through, how pictures are drawn."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from PIL import Image as PILImage
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.widget import Widget
+from textual.widgets import Input, TextArea
+
+from session_tui.engine import Engine
+from session_tui.paths import Home
+from session_tui.tui.commands import ScreenCommands
+from session_tui.tui.images import ThumbnailCache, image_mode, image_widget_class
+from session_tui.tui.screens.help import HelpScreen
+from session_tui.tui.screens.home import HomeScreen
+from session_tui.tui.screens.session import SessionScreen
+
+ImageFactory = Callable[[PILImage.Image], Widget]
+
+
+class SessionTuiApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "session-tui"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        Binding("f1", "explain", "Help", tooltip="Explain the focused area and its keys"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; everything is already saved"),
+    ]
+
+    def __init__(self, engine: Engine, *, start: str | None = None, image_class: type[Widget] | None = None,
+                 cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.engine = engine
+        self.start = start
+        self._image_class = image_class
+        self.cursor_blink = cursor_blink
+        self.thumbnails = ThumbnailCache(engine)
+
+    @property
+    def image_class(self) -> ImageFactory:
+        if self._image_class is None:
+            self._image_class = image_widget_class("auto")
+        factory: ImageFactory = self._image_class  # textual-image widgets take the picture first
+        return factory
+
+    def on_mount(self) -> None:
+        if self.engine.config.default_provider == "offline" and not self.engine.config.providers:
+            self.sub_title = "no provider configured: new sessions use the offline renderer (not an AI model)"
+        self.push_screen(HomeScreen())
+        if self.start is not None:
+            self.open_session(self.start)
+
+    def open_session(self, name: str) -> None:
+        self.push_screen(SessionScreen(name))
+
+    def replace_session(self, name: str) -> None:
+        self.switch_screen(SessionScreen(name))
+
+    def go_home(self) -> None:
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.cursor_blink and isinstance(event.widget, (Input, TextArea)):
+            event.widget.cursor_blink = False
+
+    def action_explain(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        node: Any = self.focused if self.focused is not None else self.screen  # an empty ListView is falsy
+        text = ""
+        while node is not None and not text:
+            text = _own_help(node)
+            node = node.parent
+        keys = [f"- **{self.get_key_display(b.binding)}** {b.binding.description}"
+                + (f": {b.binding.tooltip}" if b.binding.tooltip else "")
+                for b in self.screen.active_bindings.values() if b.binding.description and b.enabled]
+        body = (text or "## session-tui") + "\n\n### Keys here\n" + "\n".join(dict.fromkeys(keys))
+        self.push_screen(HelpScreen(body + "\n\n**ctrl+p** lists every action; Esc closes this help."))
+
+
+def _own_help(node: Any) -> str:
+    """The HELP text session-tui wrote for ``node``'s class (Textual's own widgets' texts are skipped)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("session_tui.") and cls.__dict__.get("HELP"):
+            return str(cls.__dict__["HELP"]).strip()
+    return ""
+
+
+def run(home: Home, name: str | None) -> int:
+    """Open the TUI on the home screen, or in session ``name``; returns the exit code."""
+    engine = Engine(home)
+    engine.config  # a broken config.toml is one sentence on stderr, before the screen changes
+    # textual-image asks the terminal what it can draw; that has to happen before Textual owns stdin.
+    image_class = image_widget_class(image_mode(os.environ))
+    app = SessionTuiApp(engine, start=name, image_class=image_class)
+    app.run()
+    return app.return_code or 0

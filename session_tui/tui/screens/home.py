@@ -1,0 +1,180 @@
+"""The home screen: saved sessions, filtered as you type; open, create, delete."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from session_tui.store.sessions import SessionSummary
+from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine, tui_of
+from session_tui.tui.screens.confirm import ConfirmScreen
+from session_tui.tui.screens.new_session import NewSessionScreen, NewSessionValues
+
+
+def lineage(summary: SessionSummary, children: list[str]) -> str:
+    parts = []
+    if summary.parent:
+        parts.append(f"← {summary.parent}")
+    if children:
+        parts.append("→ " + ", ".join(children))
+    return "  ".join(parts)
+
+
+def matches(summary: SessionSummary, query: str) -> bool:
+    query = query.strip().lower()
+    return not query or any(query in s.lower() for s in (summary.name, summary.provider, summary.model,
+                                                         summary.parent or ""))
+
+
+class HomeScreen(Screen[None]):
+    HELP = """
+## Sessions
+Every saved session: its provider and model, turns, checkpoints, last change and lineage
+(← the session it came from, → sessions made from it by reset or fork).
+
+- Type to **filter**; **Up/Down** move; **Enter** opens the highlighted session.
+- **ctrl+n** creates a session; **F8** deletes the highlighted one after you confirm.
+- **ctrl+p** lists every action; **F1** explains the focused area.
+"""
+
+    BINDINGS = [
+        Binding("ctrl+n", "new", "New session", tooltip="Create a session"),
+        Binding("enter", "open", "Open", tooltip="Open the highlighted session"),
+        Binding("f8", "delete", "Delete", tooltip="Delete the highlighted session (asks first)"),
+        Binding("f5", "refresh", "Refresh", tooltip="Read the sessions again"),
+        Binding("down", "cursor(1)", "Next", show=False),
+        Binding("up", "cursor(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.summaries: list[SessionSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Filter sessions: type part of a name, provider or model", id="filter")
+        yield DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="home-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        table.add_columns("Session", "Provider / model", "Turns", "Checkpoints", "Last change", "Lineage")
+        self.query_one("#filter", Input).focus()
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        engine = engine_of(self)
+        run_engine(self, lambda: engine.store.summaries(), self._loaded)
+
+    def _loaded(self, summaries: list[SessionSummary]) -> None:
+        self.summaries = summaries
+        self._fill()
+
+    def _fill(self) -> None:
+        table = self.query_one("#sessions", DataTable)
+        current = self.highlighted()
+        table.clear()
+        query = self.query_one("#filter", Input).value
+        children: dict[str, list[str]] = {}
+        for s in self.summaries:
+            if s.parent:
+                children.setdefault(s.parent, []).append(s.name)
+        shown = [s for s in self.summaries if matches(s, query)]
+        for s in shown:
+            if s.error:
+                table.add_row(Text(s.name), Text(f"damaged: {s.error}", "red"), "", "", "", "", key=s.name)
+                continue
+            table.add_row(Text(s.name, "bold"), Text(f"{s.provider} / {s.model}"), str(s.turns),
+                          str(s.checkpoints), f"{s.modified_at:%Y-%m-%d %H:%M}",
+                          Text(lineage(s, children.get(s.name, []))), key=s.name)
+        names = [s.name for s in shown]
+        if current in names:
+            table.move_cursor(row=names.index(current))
+        empty = self.query_one("#home-empty", Static)
+        if not self.summaries:
+            empty.update(f"No sessions yet in {engine_of(self).home.sessions_dir}. Press ctrl+n to create one.")
+        elif not shown:
+            empty.update("No session matches the filter.")
+        else:
+            empty.update("")
+
+    def highlighted(self) -> str | None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return key
+
+    @on(Input.Changed, "#filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self._fill()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_enter(self, event: Input.Submitted) -> None:
+        self.action_open()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_cursor(self, delta: int) -> None:
+        table = self.query_one("#sessions", DataTable)
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_open(self) -> None:
+        name = self.highlighted()
+        if name is not None:
+            tui_of(self).open_session(name)
+
+    def action_new(self) -> None:
+        engine = engine_of(self)
+
+        def create(v: NewSessionValues) -> object:
+            from session_tui.character import load_character
+            from session_tui.model import GenerationParams, make
+
+            spec = load_character(v.character) if v.character else None
+            params = make(GenerationParams, {"aspect_ratio": v.aspect_ratio, "image_size": v.image_size,
+                                             "seed": v.seed})
+            return engine.new_session(v.name, provider=v.provider, character=spec, refs=v.refs, params=params)
+
+        def created(session: object) -> None:
+            if session is not None:
+                tui_of(self).open_session(getattr(session, "name"))
+
+        config = engine.config
+        self.app.push_screen(NewSessionScreen(config.profile_names(), config.default_provider, create), created)
+
+    def action_delete(self) -> None:
+        name = self.highlighted()
+        if name is None:
+            return
+        engine = engine_of(self)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                run_engine(self, lambda: engine.delete(name), lambda _: self._deleted(name))
+
+        self.app.push_screen(ConfirmScreen(f"Delete session {name!r}?", "Its turns, checkpoints and images are "
+                                           "removed from disk. This cannot be undone.", yes="Delete"), answered)
+
+    def _deleted(self, name: str) -> None:
+        self.notify(f"Deleted session {name!r}.")
+        self.action_refresh()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        return [
+            PaletteCommand("New session", "Create a session: name, provider, character spec, references", "new"),
+            PaletteCommand("Open session", "Open the highlighted session", "open"),
+            PaletteCommand("Delete session", "Delete the highlighted session (asks first)", "delete"),
+            PaletteCommand("Refresh sessions", "Read the list of sessions again", "refresh"),
+        ]

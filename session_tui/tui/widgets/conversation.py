@@ -1,0 +1,194 @@
+"""The conversation: the last turns of a session in a scrolling view, newest at the bottom."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button
+
+from session_tui.model import Checkpoint, Session, Turn
+from session_tui.tui.widgets.turn_view import PendingTurn, TurnView
+
+# Mounting every turn of a long session would make opening it cost more the longer it grows; the
+# window holds the newest turns and grows a page at a time on request.
+WINDOW = 30
+
+
+class Conversation(VerticalScroll, can_focus=True):
+    """Up/Down select a turn; the screen's actions work on the selected turn."""
+
+    HELP = """
+## Conversation
+Every turn of the session: what you asked, the image that came back, the reply, the parameters,
+the provider, the time taken and the status. Long sessions show their newest turns; press
+**Show earlier turns** at the top for more.
+
+- **Up / Down** select a turn; **Enter** shows its image full size.
+- With a turn selected, **ctrl+s** approves it, **ctrl+r** promotes it, **ctrl+f** forks from it.
+"""
+
+    BINDINGS = [
+        Binding("up", "select_previous", "Previous turn", tooltip="Select the turn above"),
+        Binding("down", "select_next", "Next turn", tooltip="Select the turn below"),
+        Binding("enter", "view", "View image", tooltip="Show the selected turn's image full size"),
+    ]
+
+    selected: reactive[int | None] = reactive(None)
+
+    class ViewRequested(Message):
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session_name = ""
+        self._turns: list[Turn] = []
+        self._checkpoints: list[Checkpoint] = []
+        self._first_shown = 0  # position in _turns of the first mounted turn
+
+    def on_mount(self) -> None:
+        self.anchor()  # stay at the newest turn, so the first paint draws only the last images
+
+    # -- what is shown ------------------------------------------------------------------------
+    def _cps(self, turn: Turn) -> list[Checkpoint]:
+        return [c for c in self._checkpoints if c.turn == turn.index]
+
+    def show(self, session: Session) -> None:
+        """Show ``session``'s newest turns, scrolled to the end."""
+        if self.session_name == session.name and self.children:
+            # Turns are only ever added or finished, so a re-read is a sync; remounting would
+            # also race the removal of widgets with the same ids.
+            self.sync(session)
+            self.selected = None
+            self.anchor()
+            return
+        self.session_name = session.name
+        self._turns, self._checkpoints = list(session.turns), list(session.checkpoints)
+        self._first_shown = max(0, len(self._turns) - WINDOW)
+        self.mount_all(self._views(self._turns[self._first_shown:]))
+        self._update_more_button()
+        self.selected = None
+        self.anchor()
+
+    def sync(self, session: Session) -> None:
+        """Bring the view up to date with ``session``: changed turns redrawn, new ones appended."""
+        self._turns, self._checkpoints = list(session.turns), list(session.checkpoints)
+        self.clear_pending()
+        views = {v.turn.index: v for v in self.query_children(TurnView)}
+        new: list[TurnView] = []
+        for turn in self._turns[self._first_shown:]:
+            view = views.get(turn.index)
+            if view is None:
+                new.append(TurnView(self.session_name, turn, self._cps(turn)))
+            else:
+                view.update(turn, self._cps(turn))
+        if new:
+            self.mount_all(new)
+            self.anchor()
+        self._update_more_button()
+
+    def show_pending(self, prompt: str) -> None:
+        self.clear_pending()
+        self.mount(PendingTurn(prompt))
+        self.anchor()
+
+    def clear_pending(self) -> None:
+        for pending in self.query_children(PendingTurn):
+            pending.remove()
+
+    def _views(self, turns: list[Turn]) -> list[TurnView]:
+        return [TurnView(self.session_name, t, self._cps(t)) for t in turns]
+
+    def _update_more_button(self) -> None:
+        buttons = list(self.query_children("#more-turns").results(Button))
+        if self._first_shown == 0:
+            for b in buttons:
+                b.remove()
+            return
+        label = f"Show earlier turns ({self._first_shown} not shown)"
+        if buttons:
+            buttons[0].label = label
+        else:
+            self.mount(Button(label, id="more-turns", compact=True), before=0)
+
+    @on(Button.Pressed, "#more-turns")
+    def show_more(self, event: Button.Pressed | None = None) -> None:
+        if event is not None:
+            event.stop()
+        self._show_from(max(0, self._first_shown - WINDOW))
+
+    def _show_from(self, start: int) -> None:
+        if start >= self._first_shown:
+            return
+        views = self._views(self._turns[start:self._first_shown])
+        first = next(iter(self.query_children(TurnView)), None)
+        self._first_shown = start
+        if first is not None:
+            self.mount_all(views, before=first)
+        else:
+            self.mount_all(views)
+        self._update_more_button()
+
+    # -- selection ----------------------------------------------------------------------------
+    def view_of(self, index: int) -> TurnView | None:
+        return next((v for v in self.query_children(TurnView) if v.turn.index == index), None)
+
+    def reveal(self, index: int) -> None:
+        """Select turn ``index``, mounting earlier turns if it is outside the window."""
+        position = next((i for i, t in enumerate(self._turns) if t.index == index), None)
+        if position is None:
+            return
+        if position < self._first_shown:
+            self._show_from(position)
+        self.selected = index
+        self.call_after_refresh(self._scroll_to_selected)
+
+    def _scroll_to_selected(self) -> None:
+        view = self.view_of(self.selected) if self.selected is not None else None
+        if view is not None:
+            self.release_anchor()
+            self.scroll_to_widget(view, animate=False, top=True)
+
+    def watch_selected(self, old: int | None, new: int | None) -> None:
+        for index, on_ in ((old, False), (new, True)):
+            view = self.view_of(index) if index is not None else None
+            if view is not None:
+                view.set_class(on_, "-selected")
+        if new is not None:
+            self._scroll_to_selected()
+
+    def selected_turn(self) -> Turn | None:
+        return next((t for t in self._turns if t.index == self.selected), None)
+
+    def _step(self, delta: int) -> None:
+        shown = [t.index for t in self._turns[self._first_shown:]]
+        if not shown:
+            return
+        if self.selected not in shown:
+            self.selected = shown[-1]
+            return
+        pos = shown.index(self.selected) + delta
+        if pos < 0 and self._first_shown > 0:
+            self.show_more()
+            self.call_after_refresh(self._step, delta)
+            return
+        self.selected = shown[max(0, min(len(shown) - 1, pos))]
+
+    def action_select_previous(self) -> None:
+        self._step(-1)
+
+    def action_select_next(self) -> None:
+        self._step(1)
+
+    def action_view(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.ViewRequested(self.selected))
+
+    @on(TurnView.Clicked)
+    def _clicked(self, event: TurnView.Clicked) -> None:
+        self.selected = event.index
+        self.focus()

@@ -1,0 +1,72 @@
+"""Snapshots of the key screens (pytest-textual-snapshot); review the report before updating."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SIZE, eventually, offline_session, settle
+
+from session_tui.engine import Engine
+from session_tui.model import CharacterSpec
+from session_tui.tui.widgets.image_slot import ImageSlot
+
+STAMP = 1_767_225_600  # 2026-01-01 00:00 UTC
+
+
+class FixedClock:
+    """Every turn takes exactly 1.5 s, so the conversation reads the same on every run."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        self.now += 1.5
+        return self.now
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("session_tui.engine.time", FixedClock())
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def stamp(root: Path) -> None:
+    for path in root.rglob("*"):
+        os.utime(path, (STAMP, STAMP))
+
+
+def images_loaded(app) -> bool:
+    slots = list(app.screen.query(ImageSlot))
+    return bool(slots) and all(s.loaded for s in slots if s.region)
+
+
+def test_home_screen(engine: Engine, make_app, snap_compare, frozen: None) -> None:
+    offline_session(engine, "little-orange", turns=2, character=CharacterSpec(name="Little Orange"))
+    engine.approve("little-orange", turn=2, label="best")
+    engine.reset("little-orange", checkpoint="best", into="little-orange-r1")
+    engine.new_session("little-blue")
+    stamp(engine.home.root)
+
+    async def ready(pilot) -> None:
+        await settle(pilot)
+
+    assert snap_compare(make_app(engine), terminal_size=SIZE, run_before=ready)
+
+
+def test_session_with_two_turns(engine: Engine, make_app, snap_compare, frozen: None) -> None:
+    offline_session(engine, "little-orange", turns=2, character=CharacterSpec(name="Little Orange"))
+    engine.approve("little-orange", turn=1, label="beach", note="the one")
+
+    async def ready(pilot) -> None:
+        await settle(pilot)
+        assert await eventually(pilot, lambda: images_loaded(pilot.app))
+        await settle(pilot)
+
+    assert snap_compare(make_app(engine, start="little-orange"), terminal_size=SIZE, run_before=ready)
