@@ -57,7 +57,11 @@ class OfflineProvider(Provider):
         return f"{self.name}: the offline renderer works (no network, no key needed)."
 
     def start_look(self, request: GenerationRequest) -> Look:
-        for ref in reversed(request.references):
+        # Reset puts the newest promoted image first (older ones follow with --keep-refs): it sets the
+        # look; among other references the last added wins.
+        promoted = [r for r in request.references if r.role == "promoted"]
+        others = [r for r in reversed(request.references) if r.role != "promoted"]
+        for ref in [*promoted, *others]:
             look = _look_from_image(ref)
             if look is not None:
                 return look

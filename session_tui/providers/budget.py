@@ -1,0 +1,168 @@
+"""Fit a request's input images into the profile's request budget without dropping any.
+
+Images are re-encoded, then scaled down step by step, least important first (older turns before
+references, references before the image being edited), until the whole request fits. Originals on
+disk are never touched: only the bytes sent change, and each image records what was done to it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from session_tui.errors import Cancelled, ProviderError
+from session_tui.providers.base import InputImage
+
+MIN_SIDE = 384  # below this a character reference stops being useful
+SCALE_STEP = 0.75
+JPEG_QUALITY = 88
+PER_IMAGE_OVERHEAD = 200  # JSON or multipart framing around each image
+GEMINI_MIMES = ("image/png", "image/jpeg", "image/webp")
+OPENAI_MIMES = ("image/png", "image/jpeg", "image/webp", "image/gif")
+# How soon an input gives up quality: the image being edited matters most.
+PRIORITY = {"history": 0, "reference": 1, "last": 2}
+
+
+@dataclass
+class Prepared:
+    """One input image as it will be sent."""
+
+    data: bytes
+    mime: str
+    sha256: str  # of the original, as stored in the session
+    role: str  # "reference", "last" (the image being edited) or "history"
+    label: str
+    width: int
+    height: int
+    original_bytes: int
+    changed: str = ""  # what was done to fit, e.g. "re-encoded as JPEG, scaled to 768×768"
+
+    def info(self) -> dict[str, Any]:
+        return {"role": self.role, "sha256": self.sha256, "mime": self.mime, "width": self.width,
+                "height": self.height, "bytes": len(self.data), "original_bytes": self.original_bytes,
+                "changed": self.changed}
+
+
+def b64_len(n: int) -> int:
+    return 4 * ((n + 2) // 3)
+
+
+class _Item:
+    def __init__(self, image: InputImage, role: str) -> None:
+        self.image = image
+        self.role = role
+        data = image.data
+        self.prepared = Prepared(data, image.mime, image.sha256, role, image.label, image.ref.width,
+                                 image.ref.height, len(data))
+        self.reencoded = False
+        self.floor = False
+        self._decoded: Any = None
+
+    def cost(self, as_base64: bool) -> int:
+        n = len(self.prepared.data)
+        return (b64_len(n) if as_base64 else n) + PER_IMAGE_OVERHEAD
+
+    def decoded(self) -> Any:
+        if self._decoded is None:
+            from PIL import Image
+
+            try:
+                with Image.open(io.BytesIO(self.image.data)) as img:
+                    img.load()
+                    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+                    self._decoded = img.convert("RGBA" if has_alpha else "RGB")
+            except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
+                raise ProviderError(f"Input image {self.image.sha256[:12]} ({self.role}) does not decode, so it "
+                                    f"cannot be prepared for sending ({exc}).") from None
+        return self._decoded
+
+    def _encode(self, img: Any, note: str) -> None:
+        out = io.BytesIO()
+        if img.mode == "RGBA":
+            img.save(out, format="WEBP", quality=JPEG_QUALITY)  # keeps transparency
+            mime, what = "image/webp", "WebP"
+        else:
+            img.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+            mime, what = "image/jpeg", "JPEG"
+        p = self.prepared
+        p.data, p.mime, (p.width, p.height) = out.getvalue(), mime, img.size
+        p.changed = f"re-encoded as {what}{note}"
+
+    def convert(self, accepted: tuple[str, ...]) -> None:
+        """Re-encode losslessly when the service does not take this format (e.g. GIF for Gemini)."""
+        if self.prepared.mime in accepted:
+            return
+        img = self.decoded()
+        out = io.BytesIO()
+        img.save(out, format="PNG")
+        p = self.prepared
+        old = p.mime.split("/")[-1].upper()
+        p.data, p.mime, (p.width, p.height) = out.getvalue(), "image/png", img.size
+        p.changed = f"converted from {old} to PNG"
+
+    def shrink(self) -> None:
+        """One step smaller: first re-encode at full size, then scale down."""
+        img = self.decoded()
+        if not self.reencoded:
+            self.reencoded = True
+            p = self.prepared
+            before = (p.data, p.mime, p.width, p.height, p.changed)
+            self._encode(img, "")
+            if len(p.data) < len(before[0]):
+                return
+            p.data, p.mime, p.width, p.height, p.changed = before  # re-encoding did not help: keep the original
+        long_side = max(self.prepared.width, self.prepared.height) or max(img.size)
+        target = int(long_side * SCALE_STEP)
+        if target < MIN_SIDE:
+            self.floor = True
+            return
+        ratio = target / max(img.size)
+        size = (max(1, round(img.width * ratio)), max(1, round(img.height * ratio)))
+        from PIL import Image
+
+        self._encode(img.resize(size, Image.Resampling.LANCZOS), f", scaled to {size[0]}×{size[1]}")
+
+
+def fit(
+    inputs: Iterable[tuple[InputImage, str]],
+    *,
+    budget_bytes: int,
+    fixed_bytes: int,
+    service: str,
+    as_base64: bool = True,
+    accepted: tuple[str, ...] = OPENAI_MIMES,
+    cancel: threading.Event | None = None,
+) -> list[Prepared]:
+    """The images to send, in order, so that ``fixed_bytes`` plus the images fit ``budget_bytes``.
+
+    ``inputs`` are (image, role) pairs; raises ProviderError when even the smallest versions do not fit.
+    """
+    items = [_Item(image, role) for image, role in inputs]
+    for item in items:
+        item.convert(accepted)
+    budget_mb = budget_bytes / 1_000_000
+    if fixed_bytes > budget_bytes:
+        raise ProviderError(f"The request to {service} is {fixed_bytes / 1_000_000:.1f} MB before its input images, "
+                            f"over the {budget_mb:g} MB request budget; reset by promotion to start a shorter "
+                            "conversation, or raise request_budget_mb in the profile.")
+    while fixed_bytes + sum(i.cost(as_base64) for i in items) > budget_bytes:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("The turn was cancelled; the prompt is kept.")
+        open_items = [i for i in items if not i.floor]
+        if not open_items:
+            raise ProviderError(
+                f"The {len(items)} input images do not fit in the {budget_mb:g} MB request budget of {service} even "
+                f"scaled down to {MIN_SIDE} px; use fewer references, reset by promotion, or raise "
+                "request_budget_mb in the profile.")
+        victim = min(open_items, key=lambda i: (PRIORITY.get(i.role, 1), -i.cost(as_base64)))
+        victim.shrink()
+    return [i.prepared for i in items]
+
+
+def request_info(prepared: list[Prepared], *, budget_bytes: int, bytes_sent: int, **extra: Any) -> dict[str, Any]:
+    """What the turn records about the request: the images as sent, and the size of the whole body."""
+    return {"budget_bytes": budget_bytes, "bytes_sent": bytes_sent, "input_images": len(prepared),
+            "images": [p.info() for p in prepared], **{k: v for k, v in extra.items() if v not in (None, "")}}

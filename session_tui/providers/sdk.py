@@ -1,0 +1,144 @@
+"""The openai SDK client of one request, and how a request in flight is cancelled.
+
+A blocking SDK call cannot be interrupted from outside, and closing its client does not stop a
+read already waiting. So the call runs in a worker thread, the caller waits for it while watching
+the cancel event (and stays interruptible by Ctrl-C), and on cancel the sockets the call opened
+are shut down, which ends the worker's blocked read at once. The sockets are learned through
+httpx2's documented ``trace`` request extension.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from session_tui.errors import Cancelled, ProviderError
+
+T = TypeVar("T")
+POLL_S = 0.05  # how often the waiting caller looks at the cancel event
+DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024
+DOWNLOAD_TIMEOUT_S = 60.0
+CANCELLED = "The turn was cancelled; the prompt is kept."
+
+
+class Wire:
+    """An SDK client whose request can be cancelled; make one per generate() or check()."""
+
+    def __init__(self, *, base_url: str, api_key: str, timeout_s: float, max_retries: int,
+                 cancel: threading.Event | None = None, official: bool = True) -> None:
+        import httpx2
+        import openai
+        from openai import omit
+
+        self.cancel = cancel or threading.Event()
+        self.timeout_s = timeout_s
+        self._aborted = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.http = httpx2.Client(event_hooks={"request": [self._on_request]}, timeout=timeout_s,
+                                  follow_redirects=True)
+        # Named explicitly so that no Authorization taken from the environment (OPENAI_CUSTOM_HEADERS)
+        # can replace it; Gemini and downloads omit it per request.
+        headers: dict[str, Any] = {"Authorization": f"Bearer {api_key}"}
+        if not official:
+            # Organisation and project ids from the environment belong to OpenAI, not to a gateway.
+            headers.update({"OpenAI-Organization": omit, "OpenAI-Project": omit})
+        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s,
+                                    max_retries=max_retries, http_client=self.http, default_headers=headers)
+
+    # -- cancellation -------------------------------------------------------------------------
+    def _on_request(self, request: Any) -> None:
+        if self._aborted or self.cancel.is_set():
+            raise Cancelled(CANCELLED)  # also stops the SDK's retries after a cancel
+        request.extensions["trace"] = self._trace
+
+    def _trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        stream = info.get("return_value")
+        sock = stream.get_extra_info("socket") if stream is not None else None
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            late = self._aborted
+        if late:
+            _shutdown(sock)
+
+    def abort(self) -> None:
+        """Cut every connection this wire opened; the blocked call fails at once."""
+        with self._lock:
+            self._aborted = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in a worker thread; returns its result, or raises Cancelled as soon as cancel is set
+        (KeyboardInterrupt too, so Ctrl-C is prompt)."""
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+                box["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=work, name="session-tui-request", daemon=True)
+        worker.start()
+        try:
+            while not done.wait(POLL_S):
+                if self.cancel.is_set():
+                    raise Cancelled(CANCELLED)
+        except BaseException:
+            self.abort()
+            raise
+        if "error" in box:
+            raise box["error"]
+        return box["value"]  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing after an abort may find sockets already gone
+            self.client.close()
+
+    # -- downloads ------------------------------------------------------------------------------
+    def download(self, url: str, service: str, max_bytes: int = DOWNLOAD_MAX_BYTES) -> bytes:
+        """An image a service linked to, fetched through the SDK without any credentials."""
+        import httpx2
+        from openai import omit
+
+        if not url.lower().startswith(("http://", "https://")):
+            raise ProviderError(f"{service} linked an image with an address session-tui does not fetch.")
+        options: Any = {"headers": {"Authorization": omit, "x-goog-api-key": omit, "Accept": "image/*"},
+                        "security": {}, "max_retries": 1, "timeout": min(self.timeout_s, DOWNLOAD_TIMEOUT_S)}
+        response = self.client.get(url, cast_to=httpx2.Response, options=options, stream=True,
+                                   stream_cls=None)  # type: ignore[call-overload]
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise ProviderError(f"{service} linked an image of {int(declared) // 1_000_000} MB, over the "
+                                    f"{max_bytes // 1_000_000} MB download limit.")
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > max_bytes:
+                    raise ProviderError(f"{service} linked an image larger than the {max_bytes // 1_000_000} MB "
+                                        "download limit.")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            response.close()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed
