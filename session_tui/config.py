@@ -24,11 +24,11 @@ class Profile(BaseModel):
     model: str = ""
     base_url: str | None = None
     api_key_env: str | None = None
-    max_references: int | None = None
-    timeout_s: float = 120.0
-    max_retries: int = 2
-    request_budget_mb: float = 20.0
-    extra_body: dict[str, Any] = Field(default_factory=dict)
+    max_references: int | None = Field(default=None, ge=0, description="Lower the model's reference limit.")
+    timeout_s: float = Field(default=120.0, gt=0, description="Seconds to wait for an answer, per attempt.")
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries on 408, 409, 429, 5xx and connection errors.")
+    request_budget_mb: float = Field(default=20.0, gt=0, description="Input images are shrunk so a request fits this.")
+    extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into each request body.")
     judge_model: str | None = None
 
 

@@ -7,16 +7,26 @@ processes never interleave; every refusal happens before anything is written.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from session_tui.config import Config, load_config
-from session_tui.errors import Cancelled, InvalidInput, ProviderError, SessionTuiError
+from session_tui.config import Config, Profile, load_config
+from session_tui.errors import (
+    Cancelled,
+    CorruptSession,
+    InvalidInput,
+    NotFound,
+    ProviderError,
+    SessionTuiError,
+    StorageError,
+)
+from session_tui.images import inspect_image, verify_decodes
 from session_tui.model import (
     MAX_REFERENCES,
     CharacterSpec,
@@ -28,6 +38,7 @@ from session_tui.model import (
     Session,
     SessionHeader,
     Turn,
+    make,
     utcnow,
     validate_name,
 )
@@ -38,6 +49,9 @@ from session_tui.providers.registry import provider_for
 from session_tui.store.atomic import storage_errors
 from session_tui.store.sessions import SessionDir, Store
 from session_tui.userfiles import read_user_file
+
+if TYPE_CHECKING:
+    from session_tui.export.exporter import ExportResult
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,11 @@ class RefInput:
 
 
 ProviderFactory = Callable[[Config, str | None, Home], Provider]
+
+# Only the newest turns' pictures are sent again: the last is the one being edited, and carrying
+# every earlier picture would make each turn cost more the longer the session grows (a
+# 1,000-turn session could not be sent at all). Earlier turns still go as text.
+HISTORY_IMAGES = 2
 
 
 class Engine:
@@ -101,7 +120,12 @@ class Engine:
                                character=character or CharacterSpec(), params=params)
 
         def populate(sd: SessionDir) -> None:
-            header.references = [_store_ref(sd, r, data) for r, data in loaded]
+            stored: list[ReferenceImage] = []
+            for r, data in loaded:
+                ref = _store_ref(sd, r, data)
+                if all(ref.sha256 != s.sha256 for s in stored):  # the same image twice is one reference
+                    stored.append(ref)
+            header.references = stored
 
         return self.store.create(header, populate).load()
 
@@ -153,15 +177,20 @@ class Engine:
             return typed.strip()
         first = session.last_image_turn() is None
         return assemble(session.header.character, typed, first_turn=first,
-                        has_references=bool(session.header.references))
+                        has_references=bool(session.header.references),
+                        roles=[r.role for r in session.header.references])
 
     def send(self, name: str, prompt: str, *, refs: Iterable[RefInput] = (), prompt_sent: str | None = None,
-             cancel: threading.Event | None = None, **param_changes: Any) -> Turn:
+             cancel: threading.Event | None = None, series: dict[str, Any] | None = None,
+             **param_changes: Any) -> Turn:
         """One turn: stored as pending first (so the prompt survives anything), then finished."""
         if not prompt.strip():
             raise InvalidInput("The prompt is empty; say what to draw or change.")
         refs = list(refs)
         if refs:
+            # Refuse bad parameters before the references are added: a refused send writes nothing.
+            current = self.session_dir(name).read_header()
+            self._check_params(self.provider(current.provider), current.params.merged(**param_changes))
             self.add_references(name, refs)
         sd = self.session_dir(name)
         with sd.lock():
@@ -175,8 +204,10 @@ class Engine:
             index = (session.turns[-1].index + 1) if session.turns else 1
             turn = Turn(index=index, prompt=prompt, prompt_sent=sent, params=params, provider=provider.name,
                         kind=provider.kind, model=provider.model,
-                        seed_honoured=caps.seed_honoured and params.seed is not None)
+                        seed_honoured=caps.seed_honoured and params.seed is not None, series=series)
             request = self._request(sd, session, turn, cancel or threading.Event())
+            if series is not None:
+                request.history = []  # a series scene is a fresh picture from the references, not an edit
             turn.input_images = [r.sha256 for r in request.references] + [
                 img.sha256 for h in request.history[-1:] for img in h.images]
             sd.append_turn(turn)
@@ -193,14 +224,35 @@ class Engine:
             except (SessionTuiError, KeyboardInterrupt) as exc:
                 self._finish(sd, turn, started, failure=exc)
                 raise
+            except Exception as exc:
+                # A provider bug or an unwrapped library error is still a failed turn, not a traceback.
+                failure = ProviderError(f"The provider failed unexpectedly ({type(exc).__name__}: {exc}).")
+                self._finish(sd, turn, started, failure=failure)
+                raise failure from exc
             turn.reply_text = result.text
             turn.usage = result.usage
             turn.provider_state = result.provider_state
             turn.request = result.request_info
             turn.model = result.model or turn.model
             turn.seed_honoured = result.seed_honoured and params.seed is not None
+            interrupted = self._score(sd, header, turn)
             self._finish(sd, turn, started)
+            if interrupted:
+                raise KeyboardInterrupt  # delivered once the picture is safely recorded
             return turn
+
+    @staticmethod
+    def _score(sd: SessionDir, header: SessionHeader, turn: Turn) -> bool:
+        """Put the local consistency score on the turn; never fails it. True if Ctrl-C came meanwhile."""
+        from session_tui.scoring.session import score_image  # Pillow work: loaded only when a turn is made
+
+        try:
+            turn.score = score_image(sd, header, turn.images[0])
+        except KeyboardInterrupt:
+            return True
+        except SessionTuiError:
+            turn.score = None  # 'session-tui score NAME' can compute it later
+        return False
 
     def _finish(self, sd: SessionDir, turn: Turn, started: float, failure: BaseException | None = None) -> None:
         turn.finished_at = utcnow()
@@ -219,10 +271,12 @@ class Engine:
     def _request(self, sd: SessionDir, session: Session, turn: Turn, cancel: threading.Event) -> GenerationRequest:
         load = sd.blobs.read
         references = [InputImage(r, load, r.label, r.role) for r in session.header.references]
+        done = [t for t in session.turns if t.status == "ok" and t.images]
+        pictured = len(done) - HISTORY_IMAGES  # older turns are replayed as text only
         history = [
-            HistoryTurn(t.index, t.prompt, t.prompt_sent, t.reply_text, [InputImage(i, load) for i in t.images],
-                        t.provider_state)
-            for t in session.turns if t.status == "ok" and t.images
+            HistoryTurn(t.index, t.prompt, t.prompt_sent, t.reply_text,
+                        [InputImage(i, load) for i in t.images] if n >= pictured else [], t.provider_state)
+            for n, t in enumerate(done)
         ]
         return GenerationRequest(prompt=turn.prompt_sent, typed=turn.prompt, params=turn.params,
                                  references=references, history=history,
@@ -246,7 +300,11 @@ class Engine:
             label = label.strip()
             if label and any(cp.label == label for cp in session.checkpoints):
                 raise InvalidInput(f"A checkpoint is already labelled {label!r}; choose another label.")
-            number = 1 + max((int(cp.id[2:]) for cp in session.checkpoints if cp.id[2:].isdigit()), default=0)
+            if re.fullmatch(r"cp\d+", label):  # ids are looked up first, so such a label would be shadowed
+                raise InvalidInput(f"The label {label!r} looks like a checkpoint id; choose another label.")
+            # Only plain "cpN" ids count: a hostile journal's "cp²" or a 5,000-digit id must not crash int().
+            number = 1 + max((int(cp.id[2:]) for cp in session.checkpoints
+                              if cp.id[2:].isascii() and cp.id[2:].isdecimal() and len(cp.id) <= 12), default=0)
             cp = Checkpoint(id=f"cp{number}", turn=chosen.index, image=chosen.images[image - 1],
                             label=label, note=note.strip())
             sd.append_checkpoint(cp)
@@ -321,6 +379,69 @@ class Engine:
     def delete(self, name: str) -> None:
         self.store.delete(name)
 
+    # -- reads and small edits the TUI needs -------------------------------------------------
+    def read_image(self, name: str, ref: ImageRef) -> bytes:
+        """The stored bytes of one of the session's images, for display."""
+        path = self.session_dir(name).blobs.path(ref)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"Image {ref.sha256[:12]} of session {name!r} is missing from {path.parent}.") from None
+        except OSError as exc:
+            raise StorageError(f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}.") from None
+
+    def relabel_reference(self, name: str, sha256: str, label: str) -> Session:
+        label = label.strip()
+        if not label:
+            raise InvalidInput("The label is empty; give the reference a short name such as 'front'.")
+
+        def change(header: SessionHeader) -> None:
+            matches = [r for r in header.references if sha256 and r.sha256.startswith(sha256)]
+            if len(matches) != 1:
+                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}." if not matches
+                                   else f"Several references start with {sha256!r}; give more of the hash.")
+            header.references = [r.model_copy(update={"label": label}) if r is matches[0] else r
+                                 for r in header.references]
+        return self.update_header(name, change)
+
+    def set_character(self, name: str, spec: CharacterSpec) -> Session:
+        def change(header: SessionHeader) -> None:
+            header.character = spec
+        return self.update_header(name, change)
+
+    def set_seed(self, name: str, seed: int | None) -> Session:
+        """Like ``set_params(seed=...)``, but ``None`` clears the seed instead of keeping it."""
+        def change(header: SessionHeader) -> None:
+            header.params = make(GenerationParams, {**header.params.model_dump(), "seed": seed})
+        return self.update_header(name, change)
+
+    def set_provider(self, name: str, profile: str) -> Session:
+        """Move the session to another provider profile, refused if its params or references do not fit."""
+        def change(header: SessionHeader) -> None:
+            provider = self.provider(profile)
+            self._check_params(provider, header.params)
+            self._check_ref_count(provider, len(header.references))
+            header.provider, header.kind, header.model = provider.name, provider.kind, provider.model
+        return self.update_header(name, change)
+
+    def request_estimate(self, session: Session) -> tuple[int, int]:
+        """Roughly the bytes the next turn sends (references and the last image, base64) and the budget."""
+        images: list[ImageRef] = list(session.header.references)
+        last = session.last_image_turn()
+        if last is not None:
+            images += last.images
+        try:
+            budget_mb = self.config.profile(session.header.provider)[1].request_budget_mb
+        except SessionTuiError:
+            budget_mb = Profile.model_fields["request_budget_mb"].default
+        return sum(i.size_bytes for i in images) * 4 // 3, int(budget_mb * 1_000_000)
+
+    def export(self, name: str, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()) -> ExportResult:
+        from session_tui.export import export_session  # Pillow-heavy: loaded only when exporting
+
+        sd = self.session_dir(name)
+        return export_session(sd, sd.load(), out, as_zip=as_zip, which=which)
+
     # -- checks -------------------------------------------------------------------------------
     @staticmethod
     def _check_params(provider: Provider, params: GenerationParams) -> Any:
@@ -342,13 +463,20 @@ class Engine:
 
 
 def _read_ref(ref: RefInput) -> bytes:
-    return read_user_file(ref.path, "Reference image")
+    data = read_user_file(ref.path, "Reference image")
+    # Check every image before any is stored, so one bad file refuses the command with nothing written.
+    what = f"Reference {ref.path.name!r}"
+    inspect_image(data, what)
+    verify_decodes(data, what)
+    return data
 
 
 def _store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:
+    from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
+
     stored = sd.blobs.put(data, f"Reference {ref.path.name!r}")
     return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
-                          source=str(ref.path.expanduser().absolute()))
+                          source=str(ref.path.expanduser().absolute()), **source_fields(data))
 
 
 def _copy_blobs(src: SessionDir, dst: SessionDir, images: Iterable[ImageRef]) -> None:
@@ -356,6 +484,9 @@ def _copy_blobs(src: SessionDir, dst: SessionDir, images: Iterable[ImageRef]) ->
         target = dst.blobs.path(image)
         if target.exists():
             continue
+        problem = src.blobs.verify(image)  # never carry a missing, altered or linked image along
+        if problem:
+            raise CorruptSession(f"Session {src.name!r}: {problem}; run 'session-tui check {src.name}'.")
         with storage_errors("copy an image into", dst.path):
             target.parent.mkdir(parents=True, exist_ok=True)
             source = src.blobs.path(image)

@@ -13,18 +13,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from session_tui.errors import InvalidInput
+from session_tui.vocabulary import (  # re-exported: the CLI reads them from there without pydantic
+    ASPECT_RATIOS,
+    IMAGE_SIZES,
+    MAX_REFERENCES,
+    NAME_MAX,
+    REFERENCE_ROLES,
+    SEED_MAX,
+)
 
 SCHEMA_VERSION = 1
 
-ASPECT_RATIOS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGE_SIZES: tuple[str, ...] = ("1K", "2K", "4K")
-SEED_MAX = 2**32 - 1
-MAX_REFERENCES = 14
-NAME_MAX = 100
-REFERENCE_ROLES: tuple[str, ...] = ("front", "side", "back", "face", "outfit", "style", "promoted", "other")
-
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _HEX_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 TurnStatus = Literal["pending", "ok", "failed", "interrupted", "cancelled"]
 
@@ -39,7 +41,8 @@ def validate_name(name: str, what: str = "session name") -> str:
         raise InvalidInput(f"The {what} is empty; use letters, digits, '-', '_' or '.'.")
     if len(name) > NAME_MAX:
         raise InvalidInput(f"The {what} is {len(name)} characters long; the limit is {NAME_MAX}.")
-    if name.startswith(".") or not _NAME_RE.match(name):
+    # fullmatch, not match: '$' would let a trailing newline into a folder name.
+    if name.startswith(".") or not _NAME_RE.fullmatch(name):
         raise InvalidInput(
             f"The {what} {name!r} is not allowed; use only letters, digits, '-', '_' and '.',"
             " not starting with '.'."
@@ -158,6 +161,14 @@ class ImageRef(Model):
     height: int = 0
     size_bytes: int = 0
 
+    @field_validator("sha256")
+    @classmethod
+    def _sha256(cls, v: str) -> str:
+        # The hash names the blob's file, so anything but 64 hex digits could point outside the session.
+        if not _SHA256_RE.fullmatch(v):
+            raise ValueError(f"Image hash {v[:80]!r} is not a sha256 (64 hex digits).")
+        return v
+
 
 class ReferenceImage(ImageRef):
     """An image the model is shown on every turn of the session."""
@@ -212,6 +223,8 @@ class Turn(Model):
     request: dict[str, Any] = Field(default_factory=dict, description="What was sent: sizes, bytes.")
     provider_state: dict[str, Any] = Field(default_factory=dict, description="E.g. response ids.")
     score: dict[str, Any] | None = None
+    series: dict[str, Any] | None = Field(
+        None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done.")
 
     @property
     def image(self) -> ImageRef | None:

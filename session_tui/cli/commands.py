@@ -102,11 +102,13 @@ def cmd_send(ctx: Context) -> int:
     a = ctx.args
     engine = ctx.engine
     prompt_sent = a.prompt if a.raw else None
+    # Where the session stood, so a refusal (which adds no turn) never prints an older failure as its own.
+    before = _last_turn_index(ctx) if a.json else None
     try:
         turn = engine.send(a.name, a.prompt, refs=a.ref or (), prompt_sent=prompt_sent, **param_changes(a))
-    except SessionTuiError as exc:
-        if a.json:
-            _emit_turn_failure(ctx, exc)
+    except SessionTuiError:
+        if before is not None:
+            _emit_turn_failure(ctx, before)
         raise
     sd = engine.session_dir(a.name)
     doc = next(t for t in session_json(sd, sd.load())["turns"] if t["index"] == turn.index)
@@ -115,7 +117,15 @@ def cmd_send(ctx: Context) -> int:
     return 0
 
 
-def _emit_turn_failure(ctx: Context, exc: SessionTuiError) -> None:
+def _last_turn_index(ctx: Context) -> int | None:
+    try:
+        turns = ctx.engine.load(ctx.args.name).turns
+    except SessionTuiError:
+        return None
+    return turns[-1].index if turns else 0
+
+
+def _emit_turn_failure(ctx: Context, before: int) -> None:
     """With --json a failed turn still prints its record, so scripts see the stored failure."""
     from session_tui.views import session_json
 
@@ -124,8 +134,10 @@ def _emit_turn_failure(ctx: Context, exc: SessionTuiError) -> None:
         turns = session_json(sd, sd.load())["turns"]
     except SessionTuiError:
         return
-    if turns and turns[-1]["status"] in ("failed", "cancelled") and turns[-1]["prompt"] == ctx.args.prompt:
-        emit_json(turns[-1])
+    last = turns[-1] if turns else None
+    if last and last["index"] > before and last["status"] in ("failed", "cancelled") \
+            and last["prompt"] == ctx.args.prompt:
+        emit_json(last)
 
 
 def cmd_approve(ctx: Context) -> int:
@@ -199,10 +211,13 @@ def cmd_show(ctx: Context) -> int:
     if h.character.name:
         print(f"  character: {h.character.name}")
     for r in doc["references"]:
-        print(f"  ref {r['sha256'][:12]} [{r['role']}] {r['label']}")
+        seed = f", seed {r['source_seed']}" if r.get("source_seed") is not None else ""
+        source = f" (from {r['source_tool']}{seed})" if r.get("source_tool") else ""
+        print(f"  ref {r['sha256'][:12]} [{r['role']}] {r['label']}{source}")
     for t in doc["turns"]:
         image = t["images"][0]["path"] if t["images"] else (t["error"] or "")
-        print(f"  #{t['index']} {t['status']:<9} {t['prompt'][:60]!r} {image}")
+        score = f" score {t['score']['total']}" if t["score"] and t["score"].get("total") is not None else ""
+        print(f"  #{t['index']} {t['status']:<9} {t['prompt'][:60]!r} {image}{score}")
     for c in doc["checkpoints"]:
         print(f"  {c['id']} turn {c['turn']} {c['label']!r} {c['path']}")
     for w in session.warnings:

@@ -29,5 +29,8 @@ def cmd_export(ctx: Context) -> int:
     if a.json:
         emit_json({"path": str(result.path), "files": result.files})
     else:
-        print(f"Exported {len(result.files) - 1} checkpoint(s) to {result.path}")
+        from session_tui.export.extras import EXTRA_FILES
+
+        count = len([f for f in result.files if f not in EXTRA_FILES])
+        print(f"Exported {count} checkpoint(s) with a contact sheet and an HTML gallery to {result.path}")
     return 0

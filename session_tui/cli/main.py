@@ -18,6 +18,14 @@ from session_tui.paths import Home
 COMMAND_MODULES = (
     "session_tui.cli.commands",
     "session_tui.cli.export_cmd",
+    "session_tui.cli.check_cmd",
+    "session_tui.cli.character_cmd",
+    "session_tui.cli.prompt_cmd",
+    "session_tui.cli.refs_cmd",
+    "session_tui.cli.series_cmd",
+    "session_tui.cli.score_cmd",
+    "session_tui.cli.judge_cmd",
+    "session_tui.cli.providers_cmd",
 )
 
 

@@ -91,10 +91,14 @@ def export_session(sd: SessionDir, session: Session, out: Path, *, as_zip: bool 
     Everything is built in a temporary place first, so a refusal or a failure leaves ``out`` as it was.
     """
     wanted = list(which)
-    checkpoints = [session.checkpoint(k) for k in wanted] if wanted else list(session.checkpoints)
+    chosen = [session.checkpoint(k) for k in wanted] if wanted else list(session.checkpoints)
+    checkpoints = list({cp.id: cp for cp in chosen}.values())  # an id and its label name one checkpoint
     if not checkpoints:
         raise InvalidInput(f"Session {session.name!r} has no checkpoints to export; approve a turn first.")
     files, manifest = _entries(sd, session, checkpoints)
+    from session_tui.export.extras import add_extras  # contact sheet and HTML gallery beside the manifest
+
+    add_extras(sd, session, checkpoints, files, manifest)
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     out = out.expanduser().absolute()
     if as_zip:
@@ -116,9 +120,27 @@ def export_session(sd: SessionDir, session: Session, out: Path, *, as_zip: bool 
         for name, data in files.items():
             atomic_write(staging / name, data)
         with storage_errors("write to", out):
-            out.mkdir(exist_ok=True)
-            for name in files:
-                os.replace(staging / name, out / name)
+            if not out.exists():
+                staging.chmod(0o755)  # mkdtemp made it private; an export is meant to be shared
+                os.rename(staging, out)  # every file appears at once, or none does
+            else:
+                _move_into(staging, out, list(files))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ExportResult(out, sorted(files))
+
+
+def _move_into(staging: Path, out: Path, names: list[str]) -> None:
+    """Move files into an existing folder; if one move fails, take back the files that were new."""
+    added: list[Path] = []
+    try:
+        for name in names:
+            target = out / name
+            existed = target.exists()
+            os.replace(staging / name, target)
+            if not existed:
+                added.append(target)
+    except OSError:
+        for target in added:
+            target.unlink(missing_ok=True)
+        raise

@@ -6,14 +6,17 @@ Each record carries a CRC of its payload so a garbled line is told apart from a 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from session_tui.errors import CorruptSession
 from session_tui.store.atomic import fsync_dir, storage_errors
 
 
@@ -33,18 +36,38 @@ def encode(type_: str, data: dict[str, Any]) -> bytes:
     return f'{{"crc":"{_crc(payload)}","rec":{payload}}}\n'.encode()
 
 
+_HEAD, _MID = b'{"crc":"', b'","rec":'  # the frame encode() writes around the payload
+
+
 def decode(line: bytes) -> tuple[str, dict[str, Any]]:
     """Parse one line; raise ValueError if it is not a whole, intact record."""
-    obj = json.loads(line)
-    if not isinstance(obj, dict) or "rec" not in obj or "crc" not in obj:
-        raise ValueError("not a journal record")
-    rec = obj["rec"]
-    payload = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    if _crc(payload) != obj["crc"]:
-        raise ValueError("checksum mismatch")
+    rec = _decode_framed(line)
+    if rec is None:
+        # Not byte-for-byte as encode() frames it: parse, re-serialise canonically, then check.
+        obj = json.loads(line)
+        if not isinstance(obj, dict) or "rec" not in obj or "crc" not in obj:
+            raise ValueError("not a journal record")
+        rec = obj["rec"]
+        payload = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        if _crc(payload) != obj["crc"]:
+            raise ValueError("checksum mismatch")
     if not isinstance(rec, dict) or not isinstance(rec.get("type"), str) or not isinstance(rec.get("data"), dict):
         raise ValueError("malformed record")
     return rec["type"], rec["data"]
+
+
+def _decode_framed(line: bytes) -> Any:
+    """The record of a line exactly as encode() wrote it, checked against its CRC; None otherwise.
+
+    Checking the CRC over the payload's own bytes saves re-serialising every record, which was
+    most of the time spent loading a long session.
+    """
+    if not (line.startswith(_HEAD) and line[16:24] == _MID and line.endswith(b"}")):
+        return None
+    payload = line[24:-1]
+    if f"{zlib.crc32(payload):08x}".encode() != line[8:16]:
+        return None
+    return json.loads(payload)
 
 
 class Journal:
@@ -53,10 +76,7 @@ class Journal:
 
     def read(self, problems: list[str] | None = None) -> Iterator[Record]:
         """Yield intact records; describe skipped lines in ``problems``."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return
+        data = self.read_bytes()
         lines = data.split(b"\n")
         torn = lines.pop()  # text after the last newline: empty, or a record cut by a crash
         for number, line in enumerate(lines, start=1):
@@ -64,13 +84,32 @@ class Journal:
                 continue
             try:
                 type_, payload = decode(line)
-            except (ValueError, UnicodeDecodeError):
+            except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is damage too
                 if problems is not None:
                     problems.append(f"journal line {number} is damaged and was skipped")
                 continue
             yield Record(type_, payload, number)
         if torn.strip() and problems is not None:
             problems.append(f"journal line {len(lines) + 1} was cut short by a crash and was skipped")
+
+    def read_bytes(self) -> bytes:
+        """The whole file, refusing a link or anything but a regular file (a hostile folder)."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return b""
+        except OSError as exc:
+            raise CorruptSession(_unreadable(self.path, exc)) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CorruptSession(f"{self.path} is not a regular file; run 'session-tui check "
+                                     f"{self.path.parent.name}'.")
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                return fh.read()
+        except OSError as exc:
+            raise CorruptSession(_unreadable(self.path, exc)) from None
+        finally:
+            os.close(fd)
 
     def torn_tail(self) -> int:
         """How many bytes after the last newline (a half-written record)."""
@@ -80,14 +119,18 @@ class Journal:
             return 0
         if size == 0:
             return 0
+        # Walk back chunk by chunk: a torn record can be larger than any one chunk (big provider
+        # state), and missing part of it would glue the next record onto it.
+        end = size
         with open(self.path, "rb") as fh:
-            chunk = min(size, 1 << 20)
-            fh.seek(size - chunk)
-            tail = fh.read(chunk)
-        cut = tail.rfind(b"\n")
-        if cut == -1:
-            return size if chunk == size else 0
-        return len(tail) - cut - 1
+            while end > 0:
+                start = max(0, end - (1 << 20))
+                fh.seek(start)
+                cut = fh.read(end - start).rfind(b"\n")
+                if cut != -1:
+                    return size - (start + cut + 1)
+                end = start
+        return size
 
     def append(self, type_: str, data: dict[str, Any]) -> None:
         """Append one record durably. The caller holds the session lock."""
@@ -95,7 +138,7 @@ class Journal:
         with storage_errors("write to", self.path):
             created = not self.path.exists()
             torn = self.torn_tail()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
             try:
                 end = os.lseek(fd, 0, os.SEEK_END)
                 if torn:
@@ -113,3 +156,10 @@ class Journal:
                 os.close(fd)
         if created:
             fsync_dir(self.path.parent)
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return (f"{path} is a symbolic link; session-tui does not follow links inside a session folder "
+                f"(run 'session-tui check {path.parent.name}').")
+    return f"{path} cannot be read ({exc.strerror or exc})."

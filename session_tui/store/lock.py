@@ -23,7 +23,7 @@ class SessionLock:
 
     def acquire(self) -> None:
         with storage_errors("lock", self.path):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         deadline = time.monotonic() + self.timeout_s
         while True:
             try:
@@ -39,8 +39,11 @@ class SessionLock:
                         "try again when it has finished."
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+        except OSError:
+            pass  # the pid only helps the busy message; a full disk must not stop the lock
         self._fd = fd
 
     def release(self) -> None:

@@ -21,7 +21,7 @@ RECORD_MIGRATIONS: tuple[tuple[int, Migration], ...] = ()
 
 def _upgrade(data: dict[str, Any], steps: tuple[tuple[int, Migration], ...], where: str) -> dict[str, Any]:
     version = data.get("schema_version", 1)
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise CorruptSession(f"{where} has a schema_version that is not a number.")
     if version > SCHEMA_VERSION:
         raise CorruptSession(
@@ -33,6 +33,9 @@ def _upgrade(data: dict[str, Any], steps: tuple[tuple[int, Migration], ...], whe
             data = step(dict(data))
             version = from_version + 1
             data["schema_version"] = version
+    if version != SCHEMA_VERSION:
+        # No step led from this version to ours (0, negative, or a gap): refuse rather than guess.
+        raise CorruptSession(f"{where} has schema {version}, which no migration of this session-tui upgrades.")
     return data
 
 

@@ -49,12 +49,17 @@ class SessionDir:
 
     def read_header(self) -> SessionHeader:
         path = self.path / HEADER
+        if path.is_symlink():
+            raise CorruptSession(f"{path} is a symbolic link; session-tui does not follow links inside a session "
+                                 f"folder (run 'session-tui check {self.name}').")
         try:
             raw = json.loads(path.read_bytes())
         except FileNotFoundError:
             raise NotFound(f"{self.path} is not a session-tui session (no {HEADER}).") from None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: damage, not a crash
             raise CorruptSession(f"{path} is damaged (not valid JSON); run 'session-tui check {self.name}'.") from None
+        except OSError as exc:  # a folder in its place, no permission
+            raise CorruptSession(f"{path} cannot be read ({exc.strerror or exc}).") from None
         try:
             header = SessionHeader.model_validate(migrate_header(raw, path))
         except ValidationError as exc:
@@ -83,6 +88,8 @@ class SessionDir:
                     problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
             except (ValidationError, ValueError) as exc:
                 problems.append(f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})")
+            except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
+                problems.append(f"journal line {rec.line} was skipped: {exc.message}")
         ordered = [turns[i] for i in sorted(turns)]
         for turn in ordered:
             if turn.status == "pending":
@@ -168,6 +175,9 @@ class Store:
         with storage_errors("create", staging):
             staging.mkdir(parents=True)
         try:
+            with storage_errors("create", staging):
+                # The lock file exists from the start, so no later command (even a refused one) adds it.
+                (staging / LOCK).touch()
             sd = SessionDir(staging, self.lock_timeout_s)
             if populate is not None:
                 populate(sd)
@@ -185,6 +195,10 @@ class Store:
             fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            try:
+                staging.parent.rmdir()  # a failed create leaves no trace; only removed when empty
+            except OSError:
+                pass
             raise
         return SessionDir(final, self.lock_timeout_s)
 

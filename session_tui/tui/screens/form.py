@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -39,7 +39,8 @@ class FormScreen(ModalScreen[R | None], Generic[V, R]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label(self.TITLE_TEXT, classes="form-title")
-            yield from self.fields()
+            with VerticalScroll(classes="form-body"):
+                yield from self.fields()
             yield Static("", id="form-error", classes="form-error")
             with Horizontal(classes="form-buttons"):
                 yield Button(self.OK_LABEL, variant="primary", id="form-ok")

@@ -1,0 +1,118 @@
+"""session-tui series: one character, many scenes, each its own turn; re-run to resume."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from session_tui.cli.common import Context, add_json, emit_json
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("series", parents=[common], help="render a list of scenes with the same character",
+                       description="Render every scene in FILE (one per line, or TOML with per-scene "
+                                   "aspect_ratio, image_size, seed) as its own turn, with the session's "
+                                   "references and spec. Scenes already rendered are skipped, so an "
+                                   "interrupted series resumes when run again.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--scenes", required=True, metavar="FILE", help="scenes file (.toml, or text: one per line)")
+    p.add_argument("--redo", action="store_true", help="render every scene again, even those already done")
+    p.add_argument("--keep-going", action="store_true", help="carry on after a failed scene")
+    p.add_argument("--approve", action="store_true", help="approve each new picture as a checkpoint")
+    add_json(p)
+    p.set_defaults(func=cmd_series)
+
+
+class Progress:
+    """A one-line bar on a terminal; one line per step otherwise (logs, pipes)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.live = out.isatty()
+
+    def show(self, event: Any) -> None:
+        n, total, scene = event.position, event.total, event.scene
+        what = {"skip": "already done", "start": "drawing", "done": "done", "failed": "failed"}[event.kind]
+        finished = n if event.kind != "start" else n - 1
+        if not self.live:
+            if event.kind != "start":
+                extra = f" (turn {event.turn.index})" if event.turn is not None else ""
+                extra += f": {event.error}" if event.error else ""
+                self.out.write(f"[{n}/{total}] {what}: {scene.title}{extra}\n")
+                self.out.flush()
+            return
+        width = shutil.get_terminal_size((80, 20)).columns
+        bar_width = 20
+        filled = round(bar_width * finished / total)
+        text = f"[{'#' * filled}{'-' * (bar_width - filled)}] {finished}/{total}  scene {scene.number} {what}: {scene.title}"
+        self.out.write("\r\x1b[K" + text[: max(10, width - 1)])
+        if event.kind == "failed":
+            self.out.write("\n")
+        self.out.flush()
+
+    def close(self) -> None:
+        if self.live:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+
+
+def _doc(name: str, series: str, result: Any) -> dict[str, Any]:
+    def scene(s: Any) -> dict[str, Any]:
+        return {"scene": s.number, "prompt": s.prompt, "key": s.key, "params": s.params}
+
+    return {
+        "session": name, "series": series,
+        "rendered": [{**scene(s), "turn": t.index, "score": (t.score or {}).get("total")} for s, t in result.rendered],
+        "skipped": [{**scene(s), "turn": index} for s, index in result.skipped],
+        "failed": [{**scene(s), "error": e} for s, e in result.failed],
+    }
+
+
+def cmd_series(ctx: Context) -> int:
+    from session_tui.cli.refs_cmd import advice_for
+    from session_tui.series import SeriesStopped, load_scenes, run_series
+
+    a = ctx.args
+    path = Path(a.scenes)
+    scenes = load_scenes(path)
+    engine = ctx.engine
+    _, advice = advice_for(ctx, a.name)
+    for line in advice:
+        print(f"advice: {line}", file=sys.stderr)
+    progress = Progress(sys.stderr)
+    series = path.stem
+    try:
+        result = run_series(engine, a.name, scenes, series=series, redo=a.redo, keep_going=a.keep_going,
+                            on_event=progress.show)
+    except SeriesStopped as exc:
+        progress.close()
+        if a.json:
+            emit_json(_doc(a.name, series, exc.result))
+        raise
+    except KeyboardInterrupt:
+        progress.close()
+        sys.stderr.write("session-tui: interrupted; the scenes already drawn are kept. Run the same command "
+                         "again to continue.\n")
+        return 130
+    progress.close()
+    if a.approve:
+        for scene, turn in result.rendered:
+            engine.approve(a.name, turn=turn.index, label=f"{series}-{scene.number}" if not _label_taken(
+                engine, a.name, f"{series}-{scene.number}") else "")
+    if a.json:
+        emit_json(_doc(a.name, series, result))
+    else:
+        from session_tui.scoring import format_score
+
+        for scene, turn in result.rendered:
+            print(f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}")
+        print(f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, {len(result.skipped)} already done"
+              + (f", {len(result.failed)} failed (run again to retry them)" if result.failed else "") + ".")
+    return 4 if result.failed else 0
+
+
+def _label_taken(engine: Any, name: str, label: str) -> bool:
+    return any(cp.label == label for cp in engine.load(name).checkpoints)

@@ -1,0 +1,55 @@
+"""Helpers for the consistency-toolkit tests (issue 5): an in-process CLI, pictures, specs."""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, PngImagePlugin
+
+from session_tui.cli.main import main
+from session_tui.model import CharacterSpec
+
+ORANGE = CharacterSpec(name="Little Orange", hair="orange pigtails", eyes="big brown eyes",
+                       face="round face with blush", outfit="orange hoodie and white skirt",
+                       accessories=["orange hair accessory"], palette=["#FF8C00", "#FFFFFF"],
+                       keep=["same orange pigtails", "same blush"])
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def cli(*argv: str) -> Run:
+    """Run the CLI in this process; a traceback escapes and fails the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def refused(run: Run, code: int = 2) -> str:
+    """A refusal: the exit code, nothing on stdout, one sentence on stderr, no traceback."""
+    assert run.code == code, (run.code, run.err)
+    assert run.out == ""
+    assert run.err.startswith("session-tui: ") and run.err.count("\n") == 1, run.err
+    assert "Traceback" not in run.err
+    return run.err
+
+
+def png(path: Path, colour: tuple[int, int, int] = (255, 140, 0), size: tuple[int, int] = (64, 64),
+        text: dict[str, str] | None = None) -> Path:
+    img = Image.new("RGB", size, colour)
+    info = PngImagePlugin.PngInfo()
+    for key, value in (text or {}).items():
+        info.add_itxt(key, value)
+    img.save(path, format="PNG", pnginfo=info)
+    return path
