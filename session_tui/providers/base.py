@@ -49,6 +49,10 @@ class InputImage:
     def data(self) -> bytes:
         return self._loader(self.ref)
 
+    def release(self) -> None:
+        """Forget the bytes read so far (a 4K original is large); ``data`` reads them again if asked."""
+        self.__dict__.pop("data", None)
+
     @property
     def mime(self) -> str:
         return self.ref.mime

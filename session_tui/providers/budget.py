@@ -17,6 +17,9 @@ from session_tui.errors import Cancelled, ProviderError
 from session_tui.providers.base import InputImage
 
 MIN_SIDE = 384  # below this a character reference stops being useful
+# Services scale larger inputs down before the model sees them (OpenAI fits images into 2048×2048,
+# Gemini caps the tokens an image gets), so pixels beyond this cost bytes and time and add nothing.
+USEFUL_SIDE = 2048
 SCALE_STEP = 0.75
 JPEG_QUALITY = 88
 PER_IMAGE_OVERHEAD = 200  # JSON or multipart framing around each image
@@ -60,6 +63,7 @@ class _Item:
         self.reencoded = False
         self.floor = False
         self._decoded: Any = None
+        self._source: bytes | None = None  # what to decode from once the original is let go
 
     def cost(self, as_base64: bool) -> int:
         n = len(self.prepared.data)
@@ -70,7 +74,8 @@ class _Item:
             from PIL import Image
 
             try:
-                with Image.open(io.BytesIO(self.image.data)) as img:
+                source = self._source if self._source is not None else self.image.data
+                with Image.open(io.BytesIO(source)) as img:
                     img.load()
                     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
                     self._decoded = img.convert("RGBA" if has_alpha else "RGB")
@@ -90,6 +95,27 @@ class _Item:
         p = self.prepared
         p.data, p.mime, (p.width, p.height) = out.getvalue(), mime, img.size
         p.changed = f"re-encoded as {what}{note}"
+
+    def cap(self, side: int) -> None:
+        """Scale down to ``side`` on the long side, if larger; the full-size pixels are let go at once."""
+        p = self.prepared
+        known = max(p.width, p.height)
+        if known and known <= side:
+            return  # small by its record: not even decoded
+        img = self.decoded()
+        if max(img.size) <= side:
+            return
+        from PIL import Image
+
+        ratio = side / max(img.size)
+        size = (max(1, round(img.width * ratio)), max(1, round(img.height * ratio)))
+        self._encode(img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0),
+                     f", scaled to {size[0]}×{size[1]} (the most the model uses)")
+        self.reencoded = True
+        # Fourteen 4K references would hold over a gigabyte of pixels and bytes: keep only the
+        # scaled copy's bytes, which later steps decode again if they must shrink further.
+        self._decoded, self._source = None, p.data
+        self.image.release()
 
     def convert(self, accepted: tuple[str, ...]) -> None:
         """Re-encode losslessly when the service does not take this format (e.g. GIF for Gemini)."""
@@ -124,6 +150,8 @@ class _Item:
         from PIL import Image
 
         self._encode(img.resize(size, Image.Resampling.LANCZOS), f", scaled to {size[0]}×{size[1]}")
+        if self._source is not None:
+            self._decoded = None  # decoded again from the capped copy if needed: memory stays flat
 
 
 def fit(
@@ -135,14 +163,21 @@ def fit(
     as_base64: bool = True,
     accepted: tuple[str, ...] = OPENAI_MIMES,
     cancel: threading.Event | None = None,
+    max_side: int = USEFUL_SIDE,
 ) -> list[Prepared]:
     """The images to send, in order, so that ``fixed_bytes`` plus the images fit ``budget_bytes``.
 
+    Nothing is sent larger than ``max_side`` on its long side, whatever the budget.
     ``inputs`` are (image, role) pairs; raises ProviderError when even the smallest versions do not fit.
     """
-    items = [_Item(image, role) for image, role in inputs]
-    for item in items:
+    items = []
+    for image, role in inputs:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("The turn was cancelled; the prompt is kept.")
+        item = _Item(image, role)
+        item.cap(max_side)
         item.convert(accepted)
+        items.append(item)
     budget_mb = budget_bytes / 1_000_000
     if fixed_bytes > budget_bytes:
         raise ProviderError(f"The request to {service} is {fixed_bytes / 1_000_000:.1f} MB before its input images, "

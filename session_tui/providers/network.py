@@ -101,7 +101,7 @@ class NetworkProvider(Provider):
             wire = Wire(base_url=self.base_url, api_key=key, timeout_s=self.profile.timeout_s,
                         max_retries=self.profile.max_retries, cancel=cancel, official=self.official)
             try:
-                return wire.run(lambda: fn(wire, key))
+                value = wire.run(lambda: fn(wire, key))
             finally:
                 wire.close()
         except SessionTuiError as exc:
@@ -112,6 +112,12 @@ class NetworkProvider(Provider):
                 raise ProviderError(f"{self.service} failed unexpectedly: "
                                     f"{redact(f'{type(exc).__name__}: {exc}', secrets)}.") from None
             raise redact_error(mapped, secrets) from None
+        # What a service said is stored and shown: a key it echoed must not be.
+        if isinstance(value, GenerationResult):
+            value.text = redact(value.text, secrets)
+        elif isinstance(value, str):
+            value = redact(value, secrets)  # type: ignore[assignment]
+        return value
 
     def _where(self) -> Where:
         return Where(service=self.service, host=self.host, model=self.model, timeout_s=self.profile.timeout_s,

@@ -23,9 +23,12 @@ GEMINI_FINISH_SAFETY = frozenset({
     "SAFETY", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII",
     "RECITATION", "IMAGE_RECITATION",
 })
+# Linear on hostile text: the alt text is bounded and the base64 run is an atomic group whose
+# spaces must sit between base64 characters (an open-ended "[...\s]+?" then "\s*" backtracked
+# quadratically: 16 KB of spaces took seconds, a 1 MB answer would have hung).
 _MARKDOWN_IMAGE = re.compile(
-    r"!\[[^\]\n]*\]\(\s*<?(data:[A-Za-z0-9.+/-]*;base64,[A-Za-z0-9+/=_\-\s]+?|https?://[^\s)<>]+)>?"
-    r"(?:\s+\"[^\"\n]*\")?\s*\)"
+    r"!\[[^\[\]\n]{0,500}\]\(\s*<?(data:[A-Za-z0-9.+/-]{0,100};base64,(?>[A-Za-z0-9+/=_\-]+(?:\s+[A-Za-z0-9+/=_\-]+)*)"
+    r"|https?://[^\s)<>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)"
 )
 
 
