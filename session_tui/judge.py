@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from session_tui.config import Profile
 from session_tui.errors import ConfigError, InvalidInput, ProviderError, SessionTuiError
@@ -146,7 +146,8 @@ def parse_verdict(text: str) -> dict[str, Any]:
     if not isinstance(data, dict) or _clamp(data.get("overall")) is None:
         return {"overall": None, "attributes": {}, "differences": "",
                 "error": "the judge did not answer with the JSON asked for", "raw": (text or "")[:ANSWER_MAX]}
-    attrs = data.get("attributes") if isinstance(data.get("attributes"), dict) else {}
+    attrs = data.get("attributes")
+    attrs = attrs if isinstance(attrs, dict) else {}
     return {
         "overall": _clamp(data.get("overall")),
         "attributes": {str(k)[:40]: v for k, v in ((k, _clamp(v)) for k, v in attrs.items()) if v is not None},
@@ -180,9 +181,9 @@ class JudgeClient:
 
     def verdict(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         try:
-            completion = self._client.chat.completions.create(model=self.judge.model, messages=messages,
+            completion = self._client.chat.completions.create(model=self.judge.model, messages=cast(Any, messages),
                                                               temperature=0)
-        except Exception as exc:  # the SDK's exceptions become one sentence; anything else too
+        except Exception as exc:  # noqa: BLE001 - SDK and transport errors alike become one sentence
             raise self._error(exc) from None
         try:
             text = completion.choices[0].message.content or ""

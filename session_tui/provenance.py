@@ -178,7 +178,11 @@ def from_comfy_workflow(text: str) -> Provenance | None:
         values = node.get("widgets_values")
         return values if isinstance(values, list) else []
 
-    for node in sorted(by_id.values(), key=lambda n: n.get("id") if isinstance(n.get("id"), int) else 1 << 30):
+    def order(node: dict[str, Any]) -> int:
+        ident = node.get("id")
+        return ident if isinstance(ident, int) else 1 << 30
+
+    for node in sorted(by_id.values(), key=order):
         if "Sampler" not in str(node.get("type", "")):
             continue
         seed = next((_int(v) for v in widgets(node) if _int(v) is not None), None)
@@ -204,7 +208,8 @@ def from_session_tui(text: str) -> Provenance | None:
     model = meta.get("model")
     tool = f"session-tui ({model})" if isinstance(model, str) and model else "session-tui"
     prompt = meta.get("prompt_sent") or meta.get("prompt")
-    params = meta.get("params") if isinstance(meta.get("params"), dict) else {}
+    params = meta.get("params")
+    params = params if isinstance(params, dict) else {}
     # A seed the model ignored reproduces nothing, so it is recorded only where it was honoured.
     seed = _int(params.get("seed")) if meta.get("seed_honoured") is True else None
     return Provenance(tool, prompt if isinstance(prompt, str) else None, seed)
@@ -276,7 +281,7 @@ def read_provenance(data: bytes) -> Provenance | None:
     """The provenance recorded in an image, or None when it carries none (or cannot be read)."""
     try:
         chunks = text_chunks(data)
-    except Exception:  # Pillow raises many types on odd files; the image itself was checked elsewhere
+    except Exception:  # noqa: BLE001 - Pillow raises many types on odd files; the image was checked elsewhere
         return None
     readers = (
         ("session-tui", lambda: from_session_tui(chunks["session-tui"])),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
+import pytest
 from consistency_support import ORANGE, cli, refused
 from hypothesis import given
 from hypothesis import strategies as st
@@ -106,3 +109,33 @@ def test_the_prompt_command_refuses_nothing_to_do_and_unknown_sessions(engine: E
     refused(cli("prompt", "s"))
     refused(cli("prompt", "s", "   "))
     refused(cli("prompt", "nope", "x"), code=1)
+
+
+def test_edit_sends_what_was_saved_in_the_editor_and_keeps_what_was_typed(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+                      "p.write_text(p.read_text().replace('Scene:', 'Scene, at golden hour:'))\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    monkeypatch.delenv("VISUAL", raising=False)
+    engine.new_session("s", character=ORANGE)
+    run = cli("prompt", "s", "on the beach", "--edit")
+    assert run.code == 0, run.err
+    (turn,) = engine.load("s").turns
+    assert turn.prompt == "on the beach"
+    assert turn.prompt_sent.endswith("Scene, at golden hour: on the beach")
+
+
+def test_edit_refuses_without_an_editor_or_with_an_empty_result(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine.new_session("s", character=ORANGE)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    assert "Set $EDITOR" in refused(cli("prompt", "s", "beach", "--edit"))
+    blank = tmp_path / "blank.py"
+    blank.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('  ')\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {blank}")
+    assert "empty" in refused(cli("prompt", "s", "beach", "--edit"))
+    monkeypatch.setenv("EDITOR", f"{sys.executable} -c 'import sys; sys.exit(3)'")
+    assert "exited with status 3" in refused(cli("prompt", "s", "beach", "--edit"))
+    assert engine.load("s").turns == []

@@ -132,9 +132,12 @@ def test_every_new_turn_is_scored_and_the_score_is_saved(engine: Engine, tmp_pat
     assert list((engine.session_dir("s2").path / "cache").rglob("*.json"))
 
 
-def test_a_score_that_cannot_be_computed_never_fails_the_turn(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("error", [OSError("cannot identify image file"), Image.DecompressionBombError("too big"),
+                                   RuntimeError("a Pillow bug")])
+def test_a_score_that_cannot_be_computed_never_fails_the_turn(engine: Engine, monkeypatch: pytest.MonkeyPatch,
+                                                             error: Exception) -> None:
     def broken(data: bytes) -> Features:
-        raise OSError("cannot identify image file")
+        raise error
 
     monkeypatch.setattr(scoring_session, "image_features", broken)
     engine.new_session("s", character=ORANGE)
@@ -198,3 +201,15 @@ def test_the_score_separates_the_same_character_from_different_characters() -> N
     assert result.auc >= 0.9, result.auc
     assert sum(result.same) / len(result.same) > sum(result.different) / len(result.different) + 20
     assert result.part_auc["palette"] > 0.9
+
+
+def test_ctrl_c_while_scoring_keeps_the_picture(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(data: bytes) -> Features:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scoring_session, "image_features", interrupted)
+    engine.new_session("s", character=ORANGE)
+    with pytest.raises(KeyboardInterrupt):
+        engine.send("s", "standing", seed=1)
+    (turn,) = engine.load("s").turns
+    assert turn.status == "ok" and turn.images and turn.score is None

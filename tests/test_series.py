@@ -180,6 +180,8 @@ def test_the_cli_shows_progress_on_stderr_and_a_summary_on_stdout(
 
     doc = json.loads(cli("series", "orange", "--scenes", str(path), "--json").out)
     assert doc["rendered"] == [] and [s["scene"] for s in doc["skipped"]] == [1, 2, 3, 4, 5]
+    shown = json.loads(cli("show", "orange", "--json").out)["turns"]
+    assert [t["series"]["scene"] if t["series"] else None for t in shown] == [1, 2, 3, 3, 4, 5]
 
 
 def test_ctrl_c_keeps_what_is_drawn_and_a_rerun_continues(

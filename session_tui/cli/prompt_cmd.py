@@ -11,11 +11,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("prompt", parents=[common], help="preview the assembled prompt; turn assembly on or off",
                        description="Print the exact text 'send NAME TEXT' would send (the character spec and "
                                    "keep rules around TEXT). --assembly off makes the session send prompts as "
-                                   "typed; --assembly on brings assembly back. To send an edited text as is, "
-                                   "use 'send NAME TEXT --raw'.")
+                                   "typed; --assembly on brings assembly back. --edit opens the text in "
+                                   "$EDITOR and sends what you save (the turn keeps both TEXT and the text "
+                                   "sent).")
     p.add_argument("name", metavar="NAME")
     p.add_argument("text", metavar="TEXT", nargs="?", help="what you would type (omit to only change --assembly)")
     p.add_argument("--assembly", choices=("on", "off"), help="assemble this session's prompts (on) or not (off)")
+    p.add_argument("--edit", action="store_true", help="edit the assembled text in $EDITOR, then send it")
     add_json(p)
     p.set_defaults(func=cmd_prompt)
 
@@ -30,6 +32,8 @@ def cmd_prompt(ctx: Context) -> int:
         raise InvalidInput("Give the TEXT to preview, or --assembly on/off to change the session.")
     if a.text is not None and not a.text.strip():
         raise InvalidInput("The text is empty; say what to draw or change.")
+    if a.edit and a.text is None:
+        raise InvalidInput("--edit needs the TEXT to assemble and edit.")
     if a.assembly is not None:
         wanted = a.assembly == "on"
 
@@ -44,6 +48,8 @@ def cmd_prompt(ctx: Context) -> int:
         doc["typed"] = a.text
         doc["prompt_sent"] = engine.preview_prompt(session, a.text)
         doc["first_turn"] = session.last_image_turn() is None
+    if a.edit:
+        return _edit_and_send(ctx, a.text, str(doc["prompt_sent"]))
     if a.json:
         emit_json(doc)
         return 0
@@ -51,4 +57,46 @@ def cmd_prompt(ctx: Context) -> int:
         print(f"Prompt assembly is {a.assembly} for session {a.name!r}.")
     if a.text is not None:
         print(doc["prompt_sent"])
+    return 0
+
+
+def edit_text(text: str) -> str:
+    """``text`` after the user edits it in $VISUAL or $EDITOR."""
+    import os
+    import shlex
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from session_tui.errors import InvalidInput
+
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise InvalidInput("Set $EDITOR (or $VISUAL) to the editor to use, e.g. export EDITOR=nano.")
+    with tempfile.TemporaryDirectory(prefix="session-tui-") as folder:
+        path = Path(folder) / "prompt.txt"
+        path.write_text(text + "\n", encoding="utf-8")
+        try:
+            done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except OSError as exc:
+            raise InvalidInput(f"The editor {editor!r} could not be started ({exc.strerror}).") from None
+        if done.returncode != 0:
+            raise InvalidInput(f"The editor {editor!r} exited with status {done.returncode}; nothing was sent.")
+        return path.read_text(encoding="utf-8")
+
+
+def _edit_and_send(ctx: Context, typed: str, assembled: str) -> int:
+    from session_tui.errors import InvalidInput
+    from session_tui.views import session_json
+
+    edited = edit_text(assembled).strip()
+    if not edited:
+        raise InvalidInput("The edited prompt is empty; nothing was sent.")
+    turn = ctx.engine.send(ctx.args.name, typed, prompt_sent=edited)
+    sd = ctx.engine.session_dir(ctx.args.name)
+    doc = next(t for t in session_json(sd, sd.load())["turns"] if t["index"] == turn.index)
+    if ctx.args.json:
+        emit_json(doc)
+    else:
+        print(f"Turn {turn.index}: {', '.join(str(sd.blobs.path(i)) for i in turn.images)}")
     return 0

@@ -41,7 +41,9 @@ def _font(size: int, texts: Sequence[str]) -> Any:
 
 
 def _fit(draw: Any, text: str, font: Any, width: int) -> str:
-    text = " ".join(text.split())  # a label may hold newlines or tabs; Pillow measures one line only
+    # One line (Pillow measures no other), and no more than a cell could show: trimming a long
+    # label one character at a time is quadratic.
+    text = " ".join(text.split())[:200]
     if draw.textlength(text, font=font) <= width:
         return text
     while text and draw.textlength(text + "…", font=font) > width:

@@ -58,8 +58,8 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
         params = cp.get("params") or {}
         lines += [
             "<figure>",
-            f'<a href="{h(cp["file"])}"><img src="{h(cp["file"])}" alt="{h(label)}" loading="lazy" '
-            f'width="{int(cp.get("width") or 0) or ""}" height="{int(cp.get("height") or 0) or ""}"></a>',
+            (f'<a href="{h(cp["file"])}"><img src="{h(cp["file"])}" alt="{h(label)}" loading="lazy" '
+             f'width="{int(cp.get("width") or 0) or ""}" height="{int(cp.get("height") or 0) or ""}"></a>'),
             "<figcaption>",
             f'<div><span class="label">{h(cp.get("checkpoint", ""))} {h(label)}</span> · turn {h(str(cp.get("turn")))}</div>',
             f'<div class="score">{_score_line(cp.get("score"))}</div>',
@@ -67,9 +67,9 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
             "<details><summary>prompt</summary>",
             f"<pre>{h(str(cp.get('prompt', '')))}</pre>",
             f"<p>sent:</p><pre>{h(str(cp.get('prompt_sent', '')))}</pre>",
-            f"<p>{h(str(params.get('aspect_ratio', '')))} {h(str(params.get('image_size', '')))}"
-            f" seed {h(str(params.get('seed')))}{' (honoured)' if cp.get('seed_honoured') else ''}"
-            f" · {h(str(cp.get('model', '')))}</p>",
+            (f"<p>{h(str(params.get('aspect_ratio', '')))} {h(str(params.get('image_size', '')))}"
+             f" seed {h(str(params.get('seed')))}{' (honoured)' if cp.get('seed_honoured') else ''}"
+             f" · {h(str(cp.get('model', '')))}</p>"),
             "</details></figcaption></figure>",
         ]
     lines.append("</div>")

@@ -67,10 +67,9 @@ def _open_small(data: bytes) -> Any:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # EXIF oddities are not the score's business
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (WORK_SIDE * 4, WORK_SIDE * 4))  # JPEG decodes at 1/2…1/8 scale
-            img.seek(0)
-            img = ImageOps.exif_transpose(img)
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.draft("RGB", (WORK_SIDE * 4, WORK_SIDE * 4))  # JPEG decodes at 1/2…1/8 scale
+            img = ImageOps.exif_transpose(opened)
             img.thumbnail((WORK_SIDE * 4, WORK_SIDE * 4), Image.Resampling.BOX)
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
