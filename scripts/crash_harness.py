@@ -34,7 +34,6 @@ import time
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 BOOT = r"""
 import os, signal, sys
@@ -138,8 +137,14 @@ def _argv(world: World, op: str, rng: random.Random, i: int) -> list[str] | None
 
 
 def _start(world: World, argv: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-c", BOOT, *argv], env=_env(world, env), text=True,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", BOOT, *argv],
+        env=_env(world, env),
+        text=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _calibrate(world: World, op: str, argv: list[str], result: Result) -> None:
@@ -218,10 +223,18 @@ def _verify(world: World, result: Result, cli: bool) -> None:
             result.failures.append(problem)
     if cli:
         result.cli_checks += 1
-        proc = subprocess.run([sys.executable, "-m", "session_tui", "check"], env=_env(world), text=True,
-                              capture_output=True, timeout=CHILD_TIMEOUT_S, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-m", "session_tui", "check"],
+            env=_env(world),
+            text=True,
+            capture_output=True,
+            timeout=CHILD_TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
         if proc.returncode != 0:
-            result.failures.append(f"'session-tui check' exited {proc.returncode}: {proc.stderr.strip()[:300]}")
+            result.failures.append(
+                f"'session-tui check' exited {proc.returncode}: {proc.stderr.strip()[:300]}"
+            )
         result.warnings_seen = proc.stdout.count("warning:")
 
 
@@ -260,8 +273,14 @@ def _seed_world(work: Path) -> World:
     return world
 
 
-def run(kills: int = 200, seed: int = 6, time_limit_s: float = 900.0, work: Path | None = None,
-        cli_check_every: int = 5, progress: bool = False) -> Result:
+def run(
+    kills: int = 200,
+    seed: int = 6,
+    time_limit_s: float = 900.0,
+    work: Path | None = None,
+    cli_check_every: int = 5,
+    progress: bool = False,
+) -> Result:
     """Kill until ``kills`` processes died by SIGKILL (or the time runs out); verify after each run."""
     rng = random.Random(seed)
     result = Result(seed=seed, kills_wanted=kills)
@@ -284,8 +303,11 @@ def run(kills: int = 200, seed: int = 6, time_limit_s: float = 900.0, work: Path
                 _calibrate(world, op, argv, result)
                 _verify(world, result, cli=True)
                 continue
-            mode = rng.choice(("timer", "syscall"))
-            if mode == "syscall":
+            # A quarter of the runs finish, so that what they report saved is there for later kills to threaten.
+            mode = "finish" if rng.random() < 0.25 else rng.choice(("timer", "syscall"))
+            if mode == "finish":
+                proc = _start(world, argv, {})
+            elif mode == "syscall":
                 proc = _start(world, argv, {"CRASH_AT": str(rng.randint(1, 2 * world.calls[op]))})
             else:
                 proc = _start(world, argv, {})
@@ -306,8 +328,11 @@ def run(kills: int = 200, seed: int = 6, time_limit_s: float = 900.0, work: Path
             _record(world, argv, proc.returncode, out, err, result)
             _verify(world, result, cli=result.runs % cli_check_every == 0)
             if progress and proc.returncode == -signal.SIGKILL and result.kills % 20 == 0:
-                print(f"  {result.kills} kills, {result.runs} runs, {len(result.failures)} failures, "
-                      f"{time.monotonic() - started:.0f}s", flush=True)
+                print(
+                    f"  {result.kills} kills, {result.runs} runs, {len(result.failures)} failures, "
+                    f"{time.monotonic() - started:.0f}s",
+                    flush=True,
+                )
             if result.failures:
                 break
         _verify(world, result, cli=True)
@@ -330,18 +355,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({**asdict(result), "ok": result.ok}, indent=2))
     else:
-        print(f"{result.kills} kills ({result.kills_by_op}, {result.kills_by_mode}) in {result.runs} runs, "
-              f"{result.elapsed_s}s; {result.checkpoints_reported} checkpoints and {result.turns_reported} turns "
-              f"reported saved; {result.checks} checks ({result.cli_checks} by the CLI)")
+        print(
+            f"{result.kills} kills ({result.kills_by_op}, {result.kills_by_mode}) in {result.runs} runs, "
+            f"{result.elapsed_s}s; {result.checkpoints_reported} checkpoints and {result.turns_reported} turns "
+            f"reported saved; {result.checks} checks ({result.cli_checks} by the CLI)"
+        )
         for failure in result.failures:
             print(f"FAILURE: {failure}")
         if result.timed_out:
             print(f"stopped by the time limit before {result.kills_wanted} kills")
     return 0 if result.ok else 1
-
-
-def _as_dict(result: Result) -> dict[str, Any]:
-    return {**asdict(result), "ok": result.ok}
 
 
 if __name__ == "__main__":

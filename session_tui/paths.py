@@ -44,3 +44,8 @@ class Home:
     @property
     def logs_dir(self) -> Path:
         return self.root / ".logs"
+
+    @property
+    def cache_dir(self) -> Path:
+        """What can be computed again (scaled copies of large inputs); deleting it only costs time."""
+        return self.root / ".cache"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from session_tui.model import ImageRef, Session
+from session_tui.model import ImageRef, Session, Turn
 from session_tui.store.sessions import SessionDir, SessionSummary
 
 
@@ -32,24 +32,27 @@ def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
              "source_tool": r.source_tool, "source_prompt": r.source_prompt, "source_seed": r.source_seed}
             for r in h.references
         ],
-        "turns": [
-            {
-                "index": t.index, "prompt": t.prompt, "prompt_sent": t.prompt_sent,
-                "params": t.params.model_dump(mode="json"), "seed_honoured": t.seed_honoured,
-                "provider": t.provider, "kind": t.kind, "model": t.model, "status": t.status,
-                "error": t.error, "reply_text": t.reply_text, "input_images": t.input_images,
-                "images": [image_json(sd, i) for i in t.images],
-                "started_at": t.started_at.isoformat(), "duration_s": t.duration_s, "usage": t.usage,
-                "request": t.request, "provider_state": _public_state(t.provider_state), "score": t.score,
-            }
-            for t in session.turns
-        ],
+        "turns": [turn_json(sd, t) for t in session.turns],
         "checkpoints": [
             {"id": c.id, "label": c.label, "note": c.note, "turn": c.turn, "created_at": c.created_at.isoformat(),
              "image": image_json(sd, c.image), "path": str(sd.blobs.path(c.image))}
             for c in session.checkpoints
         ],
         "warnings": session.warnings,
+    }
+
+
+def turn_json(sd: SessionDir, t: Turn) -> dict[str, Any]:
+    """One turn as ``show --json`` prints it (``send --json`` prints the new turn alone)."""
+    return {
+        "index": t.index, "prompt": t.prompt, "prompt_sent": t.prompt_sent,
+        "params": t.params.model_dump(mode="json"), "seed_honoured": t.seed_honoured,
+        "provider": t.provider, "kind": t.kind, "model": t.model, "status": t.status,
+        "error": t.error, "reply_text": t.reply_text, "input_images": t.input_images,
+        "images": [image_json(sd, i) for i in t.images],
+        "started_at": t.started_at.isoformat(), "duration_s": t.duration_s, "usage": t.usage,
+        "request": t.request, "provider_state": _public_state(t.provider_state), "score": t.score,
+        "series": t.series,
     }
 
 

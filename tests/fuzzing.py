@@ -27,7 +27,10 @@ NAME = "fz"
 DELETE = object()
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
@@ -43,7 +46,9 @@ def make_base(root: Path) -> Path:
     engine.send(NAME, "at the beach", seed=2)
     engine.approve(NAME, turn=1, label="keeper")
     sd = SessionDir(root / NAME)
-    sd.append_turn(engine.load(NAME).turns[0].model_copy(update={"index": 3, "status": "pending", "images": []}))
+    sd.append_turn(
+        engine.load(NAME).turns[0].model_copy(update={"index": 3, "status": "pending", "images": []})
+    )
     return root / NAME
 
 
@@ -133,8 +138,10 @@ def journal_property(base: Path, scratch: Path, data: bytes) -> None:
 
 def _essence(session: Session) -> tuple[Any, ...]:
     # Not the whole records: a record missing a timestamp gets "now" each time it is read.
-    return ([(t.index, t.status, t.prompt, t.images) for t in session.turns],
-            [(c.id, c.turn, c.image, c.label) for c in session.checkpoints])
+    return (
+        [(t.index, t.status, t.prompt, t.images) for t in session.turns],
+        [(c.id, c.turn, c.image, c.label) for c in session.checkpoints],
+    )
 
 
 def journal_records_property(base: Path, scratch: Path, records: list[tuple[str, Any, bool]]) -> None:
@@ -174,25 +181,103 @@ def journal_bytes_strategy(base: Path) -> st.SearchStrategy[bytes]:
         if not line:
             return line
         i = at % len(line)
-        return line[:i] + bytes([value]) + line[i + 1:]
+        return line[:i] + bytes([value]) + line[i + 1 :]
 
     pieces = st.one_of(
         st.sampled_from(valid),
         st.builds(flip, st.sampled_from(valid), st.integers(0, 10_000), st.integers(0, 255)),
-        st.builds(lambda line, n: line[: n % max(1, len(line))], st.sampled_from(valid), st.integers(0, 10_000)),
+        st.builds(
+            lambda line, n: line[: n % max(1, len(line))], st.sampled_from(valid), st.integers(0, 10_000)
+        ),
         st.binary(max_size=200),
         st.just(b"[" * 5000),
     )
-    return st.builds(lambda parts, end: b"\n".join(parts) + end, st.lists(pieces, max_size=8),
-                     st.sampled_from([b"\n", b"", b"\n\n", b"{\"crc\":"]))
+    return st.builds(
+        lambda parts, end: b"\n".join(parts) + end,
+        st.lists(pieces, max_size=8),
+        st.sampled_from([b"\n", b"", b"\n\n", b'{"crc":']),
+    )
 
 
 HEADER_KEYS: list[list[str]] = [
-    ["schema_version"], ["name"], ["created_at"], ["provider"], ["kind"], ["model"], ["character"],
-    ["character", "palette"], ["character", "name"], ["character", "schema_version"], ["params"],
-    ["params", "aspect_ratio"], ["params", "seed"], ["params", "image_size"], ["references"], ["parent"],
-    ["assemble_prompt"], ["unknown"],
+    ["schema_version"],
+    ["name"],
+    ["created_at"],
+    ["provider"],
+    ["kind"],
+    ["model"],
+    ["character"],
+    ["character", "palette"],
+    ["character", "name"],
+    ["character", "schema_version"],
+    ["params"],
+    ["params", "aspect_ratio"],
+    ["params", "seed"],
+    ["params", "image_size"],
+    ["references"],
+    ["parent"],
+    ["assemble_prompt"],
+    ["unknown"],
 ]
 
 header_changes = st.lists(
-    st.tuples(st.sampled_from(HEADER_KEYS), st.one_of(json_values, st.just(DELETE))), min_size=1, max_size=4)
+    st.tuples(st.sampled_from(HEADER_KEYS), st.one_of(json_values, st.just(DELETE))), min_size=1, max_size=4
+)
+
+
+zip_entries = st.lists(
+    st.tuples(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "fz/session.json",
+                    "fz/journal.jsonl",
+                    "fz/../x",
+                    "/abs",
+                    "fz/blobs/aa/" + "a" * 64 + ".png",
+                    "session.json",
+                    "fz/cache/x",
+                    "a\\b",
+                    "fz/.lock",
+                    "x/session.json",
+                ]
+            ),
+            st.text(max_size=20),
+        ),
+        st.one_of(st.binary(max_size=200), st.sampled_from([b"{}", b'{"name": "fz"}', b"[" * 3000])),
+        st.integers(0, 0o177777),
+    ),
+    max_size=6,
+)
+
+
+def import_property(base: Path, scratch: Path, entries: list[tuple[str, bytes, int]]) -> None:
+    """Any zip, built from a real session plus hostile entries: imported whole and checked, or refused."""
+    import io
+    import warnings
+    import zipfile
+
+    from session_tui.store.importer import import_zip
+
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "home").mkdir(parents=True)
+    buf = io.BytesIO()
+    with warnings.catch_warnings(), zipfile.ZipFile(buf, "w") as zf:
+        warnings.simplefilter("ignore")  # duplicate names are part of the fuzz
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and p.name != ".lock":
+                zf.write(p, f"fz/{p.relative_to(base)}")
+        for name, data, mode in entries:
+            info = zipfile.ZipInfo(name or "x")
+            info.external_attr = mode << 16
+            zf.writestr(info, data)
+    (scratch / "in.zip").write_bytes(buf.getvalue())
+    store = Store(scratch / "home")
+    try:
+        result = import_zip(store, scratch / "in.zip", "imported")
+    except SessionTuiError:
+        assert store.names() == [], "a refused import left a session behind"
+        return
+    assert check_session(store, result.name).ok
+    outside = {p.name for p in scratch.iterdir()}
+    assert outside == {"home", "in.zip"}, outside

@@ -35,12 +35,19 @@ def run_cli(*argv: str) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-def run_cli_process(home: Path, *argv: str, env: dict[str, str] | None = None,
-                    timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli_process(
+    home: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI as its own process (for locks, kills and real exits)."""
     full_env = {**os.environ, "SESSION_TUI_HOME": str(home), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "session_tui", *argv], capture_output=True, text=True,
-                          env=full_env, timeout=timeout, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "session_tui", *argv],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def one_sentence(text: str) -> bool:
@@ -59,8 +66,16 @@ def build_session(engine: Engine, name: str = "demo", turns: int = 2, approve: b
 
 
 def png_bytes(size: tuple[int, int] = (32, 24), mode: str = "RGB", fmt: str = "PNG", **save: object) -> bytes:
-    colour: object = {"RGB": (200, 80, 20), "RGBA": (200, 80, 20, 128), "L": 128, "CMYK": (0, 128, 255, 0),
-                      "I;16": 40000, "P": 3, "1": 1, "LA": (100, 200)}.get(mode, 0)
+    colour: object = {
+        "RGB": (200, 80, 20),
+        "RGBA": (200, 80, 20, 128),
+        "L": 128,
+        "CMYK": (0, 128, 255, 0),
+        "I;16": 40000,
+        "P": 3,
+        "1": 1,
+        "LA": (100, 200),
+    }.get(mode, 0)
     img = Image.new(mode, size, colour)  # type: ignore[arg-type]
     out = io.BytesIO()
     img.save(out, format=fmt, **save)

@@ -79,7 +79,12 @@ def _palette_transparent() -> bytes:
 def _png_16bit_rgb() -> bytes:
     rows = b"".join(b"\x00" + struct.pack(">HHH", 65535, 30000, 0) * 8 for _ in range(8))
     ihdr = struct.pack(">IIBBBBB", 8, 8, 16, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(rows)) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(rows))
+        + _chunk(b"IEND", b"")
+    )
 
 
 GOOD = png_bytes((64, 48))
@@ -94,9 +99,14 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str]] = {
     "animated webp": (lambda: _animated("WEBP"), "animated (2 frames)"),
     "bmp": (lambda: png_bytes(fmt="BMP"), "is BMP; use PNG, JPEG, WebP or GIF"),
     "tiff": (lambda: png_bytes(fmt="TIFF"), "is TIFF; use PNG, JPEG, WebP or GIF"),
-    "heic (Pillow cannot open)": (lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
-                                  "not an image format"),
-    "svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>', "not an image format"),
+    "heic (Pillow cannot open)": (
+        lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
+        "not an image format",
+    ),
+    "svg": (
+        lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>',
+        "not an image format",
+    ),
 }
 ACCEPTED: dict[str, Callable[[], bytes]] = {
     "cmyk jpeg": lambda: png_bytes((32, 32), mode="CMYK", fmt="JPEG"),
@@ -112,7 +122,9 @@ ACCEPTED: dict[str, Callable[[], bytes]] = {
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
-def test_bad_reference_is_refused_in_one_sentence(engine: Engine, home: Home, tmp_path: Path, case: str) -> None:
+def test_bad_reference_is_refused_in_one_sentence(
+    engine: Engine, home: Home, tmp_path: Path, case: str
+) -> None:
     make, fragment = REFUSED[case]
     path = tmp_path / "bad.img"
     path.write_bytes(make())
@@ -129,7 +141,9 @@ def test_bad_reference_is_refused_in_one_sentence(engine: Engine, home: Home, tm
 
 
 @pytest.mark.parametrize("case", sorted(ACCEPTED))
-def test_odd_but_valid_references_are_kept_and_export(engine: Engine, home: Home, tmp_path: Path, case: str) -> None:
+def test_odd_but_valid_references_are_kept_and_export(
+    engine: Engine, home: Home, tmp_path: Path, case: str
+) -> None:
     path = tmp_path / "odd.img"
     path.write_bytes(ACCEPTED[case]())
     session = engine.new_session("demo", refs=[RefInput(path, "odd")])
@@ -195,6 +209,7 @@ def _engine_returning(home: Home, data: bytes) -> Engine:
         provider = _Returns(name or "fake", Profile(kind="offline", model="fake-model"), h)
         provider.answer = data
         return provider
+
     return Engine(home, provider_factory=factory)
 
 
@@ -218,7 +233,9 @@ def test_bad_image_from_a_provider_fails_the_turn_and_keeps_the_prompt(home: Hom
     assert check_session(engine.store, "demo").ok
 
 
-@pytest.mark.parametrize("case", ["cmyk jpeg", "16-bit gray png", "exif-rotated jpeg", "palette with transparency"])
+@pytest.mark.parametrize(
+    "case", ["cmyk jpeg", "16-bit gray png", "exif-rotated jpeg", "palette with transparency"]
+)
 def test_odd_image_from_a_provider_is_kept(home: Home, case: str, tmp_path: Path) -> None:
     engine = _engine_returning(home, ACCEPTED[case]())
     engine.new_session("demo")
@@ -266,8 +283,12 @@ print(json.dumps({"grew_mb": (after - before) / 1024, "outcomes": outcomes}))
 def test_memory_stays_bounded(tmp_path: Path) -> None:
     """A bomb is refused before decoding; the biggest allowed image costs about its pixel count."""
     assert 8000 * 7999 <= MAX_PIXELS
-    proc = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(Path(__file__).parent)], capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert "too large" in doc["outcomes"]["bomb"] and "64 MP" in doc["outcomes"]["over"]

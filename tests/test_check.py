@@ -107,7 +107,9 @@ def test_symlinks_in_a_session_are_errors(engine: Engine, home: Home, tmp_path: 
     blob.symlink_to(target)
     report = check_session(engine.store, "demo")
     where = "outside" if outside else "inside"
-    assert any("is a symbolic link" in e and f"({where} the session)" in e for e in report.errors), report.errors
+    assert any("is a symbolic link" in e and f"({where} the session)" in e for e in report.errors), (
+        report.errors
+    )
 
 
 def test_missing_parent_is_a_warning_not_an_error(engine: Engine, home: Home) -> None:

@@ -33,8 +33,12 @@ HEADER_DAMAGE = {
     "deeply nested": lambda raw: b"[" * 200_000 + b"]" * 200_000,
     "wrong types": lambda raw: json.dumps({"name": "demo", "references": "many", "params": 3}).encode(),
     "bad utf-8": lambda raw: raw.replace(b'"name"', b'"\xff\xfe"'),
-    "hostile image hash": lambda raw: raw.replace(b'"references": []', json.dumps({"references": [
-        {"sha256": "../../../../etc/passwd", "mime": "image/png"}]})[1:-1].encode()),
+    "hostile image hash": lambda raw: raw.replace(
+        b'"references": []',
+        json.dumps({"references": [{"sha256": "../../../../etc/passwd", "mime": "image/png"}]})[
+            1:-1
+        ].encode(),
+    ),
 }
 
 
@@ -47,8 +51,13 @@ def test_damaged_header_is_one_sentence_everywhere(demo: Session, home: Home, da
     header.write_bytes(HEADER_DAMAGE[damage](raw))
     with pytest.raises(CorruptSession):
         SessionDir(_dir(home)).load()
-    for argv in (["show", "demo"], ["send", "demo", "more"], ["approve", "demo"], ["export", "demo", "--out",
-                 str(home.root.parent / "out")], ["reset", "demo", "--checkpoint", "first"]):
+    for argv in (
+        ["show", "demo"],
+        ["send", "demo", "more"],
+        ["approve", "demo"],
+        ["export", "demo", "--out", str(home.root.parent / "out")],
+        ["reset", "demo", "--checkpoint", "first"],
+    ):
         r = run_cli(*argv)
         assert r.code == 1, (argv, r)
         assert r.err.startswith("session-tui: ") and r.err.count("\n") == 1, (argv, r.err)
@@ -89,8 +98,9 @@ def test_journal_that_is_a_folder_is_refused_clearly(demo: Session, home: Home) 
     assert r.code == 1 and r.err.startswith("session-tui: ") and r.err.count("\n") == 1
 
 
-def test_missing_blob_clear_messages_and_the_rest_still_works(demo: Session, engine: Engine, home: Home,
-                                                             tmp_path: Path) -> None:
+def test_missing_blob_clear_messages_and_the_rest_still_works(
+    demo: Session, engine: Engine, home: Home, tmp_path: Path
+) -> None:
     sd = SessionDir(_dir(home))
     sd.blobs.path(demo.checkpoints[0].image).unlink()
     r = run_cli("export", "demo", "--out", str(tmp_path / "out"))
@@ -104,8 +114,9 @@ def test_missing_blob_clear_messages_and_the_rest_still_works(demo: Session, eng
     assert run_cli("export", "demo", "--out", str(tmp_path / "out"), "--checkpoint", "second").code == 0
 
 
-def test_altered_blob_is_never_exported_or_promoted(demo: Session, engine: Engine, home: Home,
-                                                   tmp_path: Path) -> None:
+def test_altered_blob_is_never_exported_or_promoted(
+    demo: Session, engine: Engine, home: Home, tmp_path: Path
+) -> None:
     sd = SessionDir(_dir(home))
     path = sd.blobs.path(demo.checkpoints[0].image)
     other = sd.blobs.path(demo.turns[1].images[0]).read_bytes()
@@ -118,8 +129,9 @@ def test_altered_blob_is_never_exported_or_promoted(demo: Session, engine: Engin
 
 
 @pytest.mark.parametrize("which", ["session.json", "journal.jsonl", "blob", "blobs"])
-def test_symlink_pointing_outside_is_not_followed(demo: Session, engine: Engine, home: Home, tmp_path: Path,
-                                                  which: str) -> None:
+def test_symlink_pointing_outside_is_not_followed(
+    demo: Session, engine: Engine, home: Home, tmp_path: Path, which: str
+) -> None:
     sd = SessionDir(_dir(home))
     secret = tmp_path / "secret"
     secret.mkdir()
@@ -133,8 +145,12 @@ def test_symlink_pointing_outside_is_not_followed(demo: Session, engine: Engine,
     path.rename(target)
     path.symlink_to(target)
     before = sorted(p.name for p in secret.rglob("*"))
-    for argv in (["show", "demo"], ["export", "demo", "--out", str(tmp_path / "out")],
-                 ["reset", "demo", "--checkpoint", "first"], ["send", "demo", "more"]):
+    for argv in (
+        ["show", "demo"],
+        ["export", "demo", "--out", str(tmp_path / "out")],
+        ["reset", "demo", "--checkpoint", "first"],
+        ["send", "demo", "more"],
+    ):
         r = run_cli(*argv)
         assert "Traceback" not in r.err
         if r.code:
@@ -157,9 +173,13 @@ def test_newer_schema_header_is_refused_with_a_sentence(demo: Session, home: Hom
     assert "written by a newer session-tui (schema 7" in r.err and "upgrade session-tui" in r.err
 
 
-def test_newer_schema_record_is_skipped_and_the_rest_recovered(demo: Session, engine: Engine, home: Home) -> None:
+def test_newer_schema_record_is_skipped_and_the_rest_recovered(
+    demo: Session, engine: Engine, home: Home
+) -> None:
     journal = _dir(home) / "journal.jsonl"
-    future = encode("checkpoint", {"schema_version": 5, "id": "cp9", "turn": 1, "image": {"sha256": "0" * 64}})
+    future = encode(
+        "checkpoint", {"schema_version": 5, "id": "cp9", "turn": 1, "image": {"sha256": "0" * 64}}
+    )
     journal.write_bytes(journal.read_bytes() + future)
     session = engine.load("demo")
     assert [c.id for c in session.checkpoints] == ["cp1"] and len(session.turns) == 2

@@ -25,8 +25,11 @@ from session_tui.paths import Home
 from session_tui.store.check import check_home
 from session_tui.store.sessions import Store
 
-REASONS = {errno.ENOSPC: "the disk is full", errno.EROFS: "the file system is read-only",
-           errno.EACCES: "permission was denied"}
+REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission was denied",
+}
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 _CALLS = ("write", "pwrite", "fsync", "rename", "replace", "link", "mkdir", "open")
 
@@ -57,12 +60,17 @@ class Faults:
                 self.fired = True
                 raise OSError(self.err, os.strerror(self.err))
             return original(*args, **kwargs)
+
         return call
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("disk-base")
+    return make_base(tmp_path_factory.mktemp("disk-base"))
+
+
+def make_base(root: Path) -> Path:
+    """A home with a session (two turns, a checkpoint, a torn journal tail) and a reference file."""
     engine = Engine(Home(root / "home"))
     build_session(engine)
     Image.new("RGB", (20, 20), (10, 200, 90)).save(root / "ref.png")
@@ -117,9 +125,10 @@ def _trial(base: Path, work: Path, monkeypatch: pytest.MonkeyPatch, op: str, fau
         new = engine.load("demo")
         assert new.header.model_dump() == old.header.model_dump() or op == "send-ref"
         assert new.turns[: len(old.turns)] == old.turns and new.checkpoints == old.checkpoints, where
-        assert all(t.status in ("failed", "interrupted") for t in new.turns[len(old.turns):]), where
-        assert {k: v for k, v in after.items() if "demo/" not in k} == \
-            {k: v for k, v in before.items() if "demo/" not in k}
+        assert all(t.status in ("failed", "interrupted") for t in new.turns[len(old.turns) :]), where
+        assert {k: v for k, v in after.items() if "demo/" not in k} == {
+            k: v for k, v in before.items() if "demo/" not in k
+        }
     else:
         assert _untorn(after) == _untorn(before), (where, set(after) ^ set(before))
     assert not (work / "out").exists() and not (work / "out.zip").exists(), where
@@ -134,7 +143,9 @@ def _assert_done(op: str, work: Path, engine: Engine) -> None:
     elif op == "approve":
         assert [c.label for c in engine.load("demo").checkpoints] == ["first", "two"]
     elif op in ("new", "reset", "fork"):
-        assert engine.store.names() == sorted(["demo", {"new": "fresh", "reset": "again", "fork": "branch"}[op]])
+        assert engine.store.names() == sorted(
+            ["demo", {"new": "fresh", "reset": "again", "fork": "branch"}[op]]
+        )
     elif op == "export":
         assert (work / "out" / "manifest.json").is_file()
     elif op == "export-zip":
@@ -153,8 +164,9 @@ def _untorn(files: dict[str, bytes]) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("op", sorted(OPS))
-def test_a_failed_write_changes_nothing_and_says_so(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                   op: str) -> None:
+def test_a_failed_write_changes_nothing_and_says_so(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, op: str
+) -> None:
     kinds = list(REASONS)
     fired = 0
     for at in range(1, 200):

@@ -15,18 +15,23 @@ from fuzzing import (
     header_changes,
     header_json_property,
     header_mutation_property,
+    import_property,
     journal_bytes_strategy,
     journal_property,
     journal_records_property,
     json_values,
     make_base,
     record_mutations,
+    zip_entries,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +72,9 @@ def test_journal_random_bytes(base: Path, scratch: Path, data: st.DataObject) ->
 @given(data=st.data())
 def test_journal_intact_but_hostile_records(base: Path, scratch: Path, data: st.DataObject) -> None:
     journal_records_property(base, scratch, data.draw(record_mutations(base)))
+
+
+@FUZZ
+@given(entries=zip_entries)
+def test_import_of_hostile_zips(base: Path, scratch: Path, entries: list[tuple[str, bytes, int]]) -> None:
+    import_property(base, scratch, entries)

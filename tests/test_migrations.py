@@ -78,8 +78,9 @@ def _tag_records(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "note": data.get("note", "") + " [migrated]"}
 
 
-def test_injected_steps_run_in_order_on_the_saved_fixture(saved: Home, engine: Engine,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_injected_steps_run_in_order_on_the_saved_fixture(
+    saved: Home, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[str] = []
 
     def step1(data: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +103,9 @@ def test_injected_steps_run_in_order_on_the_saved_fixture(saved: Home, engine: E
     assert json.loads((saved.root / "mika-v1" / "session.json").read_text())["schema_version"] == 1
 
 
-def test_a_missing_step_is_refused_not_guessed(saved: Home, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_missing_step_is_refused_not_guessed(
+    saved: Home, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(migrations, "SCHEMA_VERSION", 3)
     monkeypatch.setattr(migrations, "HEADER_MIGRATIONS", ((2, _undo_rename),))  # nothing from 1
     with pytest.raises(CorruptSession, match="schema 1, which no migration"):

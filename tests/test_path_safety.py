@@ -13,8 +13,24 @@ from session_tui.engine import Engine, RefInput
 from session_tui.errors import InvalidInput
 from session_tui.paths import Home
 
-BAD_NAMES = ["..", "../escape", "/etc/passwd", "a/b", "a\\b", "a\x00b", "x" * 101, ".hidden", "name\n",
-             "~root", "with space", "é-accent", "", "-", "a\tb", "$(touch pwned)"]
+BAD_NAMES = [
+    "..",
+    "../escape",
+    "/etc/passwd",
+    "a/b",
+    "a\\b",
+    "a\x00b",
+    "x" * 101,
+    ".hidden",
+    "name\n",
+    "~root",
+    "with space",
+    "é-accent",
+    "",
+    "-",
+    "a\tb",
+    "$(touch pwned)",
+]
 
 
 def _everything(root: Path) -> set[str]:
@@ -22,20 +38,32 @@ def _everything(root: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("bad", BAD_NAMES)
-def test_bad_session_names_are_refused_everywhere(engine: Engine, home: Home, tmp_path: Path, bad: str) -> None:
+def test_bad_session_names_are_refused_everywhere(
+    engine: Engine, home: Home, tmp_path: Path, bad: str
+) -> None:
     if bad == "-":
         pytest.skip("'-' is a valid name")
     build_session(engine)
     outside_before = _everything(tmp_path)
-    commands = [["new", bad], ["show", bad], ["send", bad, "hello"], ["approve", bad], ["check", bad],
-                ["export", bad, "--out", str(tmp_path / "o")], ["fork", "demo", "--turn", "1", "--into", bad],
-                ["reset", "demo", "--checkpoint", "first", "--into", bad]]
+    commands = [
+        ["new", bad],
+        ["show", bad],
+        ["send", bad, "hello"],
+        ["approve", bad],
+        ["check", bad],
+        ["export", bad, "--out", str(tmp_path / "o")],
+        ["fork", "demo", "--turn", "1", "--into", bad],
+        ["reset", "demo", "--checkpoint", "first", "--into", bad],
+    ]
     for argv in commands:
         if bad == "" and "--into" in argv:
             continue  # an empty --into means "choose a name for me"
         r = run_cli(*argv)
         assert r.code != 0, (argv, r)
-        assert r.err.startswith("session-tui: ") and r.err.count("\n") == 1 and "Traceback" not in r.err, (argv, r)
+        assert r.err.startswith("session-tui: ") and r.err.count("\n") == 1 and "Traceback" not in r.err, (
+            argv,
+            r,
+        )
     assert _everything(tmp_path) == outside_before
     assert engine.store.names() == ["demo"]
 
@@ -53,8 +81,18 @@ def test_longest_name_works_and_derived_names_stay_in_bounds(engine: Engine, hom
         assert len(s.name) <= 100 and (home.root / s.name).is_dir()
 
 
-HOSTILE_LABELS = ["../../../etc/passwd", "/abs/path", "a\x00b", "line\nbreak", "..", "." * 300, "名前" * 200,
-                  "C:\\Windows\\system32", "<script>", "x" * 5000]
+HOSTILE_LABELS = [
+    "../../../etc/passwd",
+    "/abs/path",
+    "a\x00b",
+    "line\nbreak",
+    "..",
+    "." * 300,
+    "名前" * 200,
+    "C:\\Windows\\system32",
+    "<script>",
+    "x" * 5000,
+]
 
 
 def test_hostile_labels_stay_inside_exports(engine: Engine, home: Home, tmp_path: Path) -> None:
@@ -67,8 +105,12 @@ def test_hostile_labels_stay_inside_exports(engine: Engine, home: Home, tmp_path
     created = _everything(tmp_path) - before
     assert all(c.startswith("exports/here") or c == "exports" for c in created), created
     files = sorted(p.name for p in out.iterdir())
-    assert len([f for f in files if f.startswith("demo_cp")]) == len(HOSTILE_LABELS) and "manifest.json" in files
+    assert (
+        len([f for f in files if f.startswith("demo_cp")]) == len(HOSTILE_LABELS) and "manifest.json" in files
+    )
     assert all(len(f.encode()) < 255 and "/" not in f and "\x00" not in f for f in files)
+    for page in out.glob("*.html"):  # a label is text, never markup
+        assert "<script>" not in page.read_text(encoding="utf-8")
     assert run_cli("export", "demo", "--zip", "--out", str(tmp_path / "e.zip")).code == 0
     with zipfile.ZipFile(tmp_path / "e.zip") as zf:
         for info in zf.infolist():

@@ -13,11 +13,14 @@ EXIT_DAMAGED = 1
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "check", parents=[common], help="check sessions for damage (hashes, journal, references, lineage)",
+        "check",
+        parents=[common],
+        help="check sessions for damage (hashes, journal, references, lineage)",
         description="Check one session (or all): header, journal records, every image against its sha256, "
-                    "links, lineage and interrupted turns. Exits 1 if anything is damaged. --repair does only "
-                    "what loses nothing: cuts a torn journal line, moves damaged lines to journal.damaged.jsonl, "
-                    "removes leftover temporary files.")
+        "links, lineage and interrupted turns. Exits 1 if anything is damaged. --repair does only "
+        "what loses nothing: cuts a torn journal line, moves damaged lines to journal.damaged.jsonl, "
+        "removes leftover temporary files.",
+    )
     p.add_argument("name", nargs="?", help="session to check (default: all)")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed without losing anything")
     add_json(p)
@@ -35,9 +38,15 @@ def cmd_check(ctx: Context) -> int:
         reports = check_home(store, repair=a.repair)
     errors, warnings = summary_counts(reports)
     if a.json:
-        emit_json({"ok": errors == 0, "errors": errors, "warnings": warnings,
-                   "sessions": [r.as_json() for r in reports if r.name],
-                   "home": [r.as_json() for r in reports if not r.name]})
+        emit_json(
+            {
+                "ok": errors == 0,
+                "errors": errors,
+                "warnings": warnings,
+                "sessions": [r.as_json() for r in reports if r.name],
+                "home": [r.as_json() for r in reports if not r.name],
+            }
+        )
         return EXIT_DAMAGED if errors else 0
     shown = [r for r in reports if r.name or r.warnings or r.errors or r.repaired]
     if not any(r.name for r in reports):
@@ -45,7 +54,11 @@ def cmd_check(ctx: Context) -> int:
     for r in shown:
         title = r.name or "home"
         state = "ok" if r.ok else f"{len(r.errors)} error(s)"
-        facts = f" ({r.turns} turns, {r.checkpoints} checkpoints, {r.images_verified} images verified)" if r.name else ""
+        facts = (
+            f" ({r.turns} turns, {r.checkpoints} checkpoints, {r.images_verified} images verified)"
+            if r.name
+            else ""
+        )
         print(f"{title}: {state}{facts}")
         for line in r.errors:
             print(f"  error: {line}")
@@ -54,7 +67,9 @@ def cmd_check(ctx: Context) -> int:
         for line in r.repaired:
             print(f"  repaired: {line}")
     if errors:
-        print(f"session-tui: the check found {errors} error(s); see the lines marked 'error' above.",
-              file=sys.stderr)
+        print(
+            f"session-tui: the check found {errors} error(s); see the lines marked 'error' above.",
+            file=sys.stderr,
+        )
         return EXIT_DAMAGED
     return 0

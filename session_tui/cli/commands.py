@@ -97,7 +97,7 @@ def cmd_new(ctx: Context) -> int:
 
 
 def cmd_send(ctx: Context) -> int:
-    from session_tui.views import session_json
+    from session_tui.views import turn_json
 
     a = ctx.args
     engine = ctx.engine
@@ -111,7 +111,7 @@ def cmd_send(ctx: Context) -> int:
             _emit_turn_failure(ctx, before)
         raise
     sd = engine.session_dir(a.name)
-    doc = next(t for t in session_json(sd, sd.load())["turns"] if t["index"] == turn.index)
+    doc = turn_json(sd, turn)  # the turn as stored: no need to read the whole session again
     paths = ", ".join(str(sd.blobs.path(i)) for i in turn.images)
     _say(ctx, f"Turn {turn.index}: {paths}", doc)
     return 0
@@ -199,10 +199,10 @@ def cmd_show(ctx: Context) -> int:
 
     sd = ctx.engine.session_dir(ctx.args.name)
     session = sd.load()
-    doc = session_json(sd, session)
     if ctx.args.json:
-        emit_json(doc)
+        emit_json(session_json(sd, session))
         return 0
+    # Straight from the models: building the whole JSON document would cost more than the printing.
     h = session.header
     print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
     if h.parent:
@@ -210,16 +210,16 @@ def cmd_show(ctx: Context) -> int:
     print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
     if h.character.name:
         print(f"  character: {h.character.name}")
-    for r in doc["references"]:
-        seed = f", seed {r['source_seed']}" if r.get("source_seed") is not None else ""
-        source = f" (from {r['source_tool']}{seed})" if r.get("source_tool") else ""
-        print(f"  ref {r['sha256'][:12]} [{r['role']}] {r['label']}{source}")
-    for t in doc["turns"]:
-        image = t["images"][0]["path"] if t["images"] else (t["error"] or "")
-        score = f" score {t['score']['total']}" if t["score"] and t["score"].get("total") is not None else ""
-        print(f"  #{t['index']} {t['status']:<9} {t['prompt'][:60]!r} {image}{score}")
-    for c in doc["checkpoints"]:
-        print(f"  {c['id']} turn {c['turn']} {c['label']!r} {c['path']}")
+    for r in h.references:
+        seed = f", seed {r.source_seed}" if r.source_seed is not None else ""
+        source = f" (from {r.source_tool}{seed})" if r.source_tool else ""
+        print(f"  ref {r.sha256[:12]} [{r.role}] {r.label}{source}")
+    for t in session.turns:
+        image = str(sd.blobs.path(t.images[0])) if t.images else (t.error or "")
+        score = f" score {t.score['total']}" if t.score and t.score.get("total") is not None else ""
+        print(f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}")
+    for c in session.checkpoints:
+        print(f"  {c.id} turn {c.turn} {c.label!r} {sd.blobs.path(c.image)}")
     for w in session.warnings:
         print(f"  warning: {w}", file=sys.stderr)
     return 0

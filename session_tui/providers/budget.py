@@ -15,6 +15,7 @@ from typing import Any
 
 from session_tui.errors import Cancelled, ProviderError
 from session_tui.providers.base import InputImage
+from session_tui.providers.input_cache import InputCache, Scaled
 
 MIN_SIDE = 384  # below this a character reference stops being useful
 # Services scale larger inputs down before the model sees them (OpenAI fits images into 2048×2048,
@@ -44,26 +45,42 @@ class Prepared:
     changed: str = ""  # what was done to fit, e.g. "re-encoded as JPEG, scaled to 768×768"
 
     def info(self) -> dict[str, Any]:
-        return {"role": self.role, "sha256": self.sha256, "mime": self.mime, "width": self.width,
-                "height": self.height, "bytes": len(self.data), "original_bytes": self.original_bytes,
-                "changed": self.changed}
+        """Compact, as every turn journals one per input: the image is named by the short hash the
+        UI shows (the turn's ``input_images`` has the full ones), and ``changed`` only when it was."""
+        doc: dict[str, Any] = {"role": self.role, "image": self.sha256[:12], "mime": self.mime,
+                               "width": self.width, "height": self.height, "bytes": len(self.data),
+                               "original_bytes": self.original_bytes}
+        if self.changed:
+            doc["changed"] = self.changed
+        return doc
 
 
 def b64_len(n: int) -> int:
     return 4 * ((n + 2) // 3)
 
 
+def _scaled_note(mime: str, width: int, height: int) -> str:
+    what = "WebP" if mime == "image/webp" else "JPEG"
+    return f"re-encoded as {what}, scaled to {width}×{height} (the most the model uses)"
+
+
 class _Item:
-    def __init__(self, image: InputImage, role: str) -> None:
+    def __init__(self, image: InputImage, role: str, scaled: Scaled | None = None) -> None:
         self.image = image
         self.role = role
-        data = image.data
-        self.prepared = Prepared(data, image.mime, image.sha256, role, image.label, image.ref.width,
-                                 image.ref.height, len(data))
         self.reencoded = False
         self.floor = False
         self._decoded: Any = None
         self._source: bytes | None = None  # what to decode from once the original is let go
+        if scaled is not None:  # the copy an earlier turn scaled: the original is not even read
+            self.prepared = Prepared(scaled.data, scaled.mime, image.sha256, role, image.label, scaled.width,
+                                     scaled.height, image.ref.size_bytes,
+                                     _scaled_note(scaled.mime, scaled.width, scaled.height))
+            self.reencoded, self._source = True, scaled.data
+            return
+        data = image.data
+        self.prepared = Prepared(data, image.mime, image.sha256, role, image.label, image.ref.width,
+                                 image.ref.height, len(data))
 
     def cost(self, as_base64: bool) -> int:
         n = len(self.prepared.data)
@@ -96,7 +113,7 @@ class _Item:
         p.data, p.mime, (p.width, p.height) = out.getvalue(), mime, img.size
         p.changed = f"re-encoded as {what}{note}"
 
-    def cap(self, side: int) -> None:
+    def cap(self, side: int, cache: InputCache | None = None) -> None:
         """Scale down to ``side`` on the long side, if larger; the full-size pixels are let go at once."""
         p = self.prepared
         known = max(p.width, p.height)
@@ -109,9 +126,11 @@ class _Item:
 
         ratio = side / max(img.size)
         size = (max(1, round(img.width * ratio)), max(1, round(img.height * ratio)))
-        self._encode(img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0),
-                     f", scaled to {size[0]}×{size[1]} (the most the model uses)")
+        self._encode(img.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0), "")
+        p.changed = _scaled_note(p.mime, p.width, p.height)
         self.reencoded = True
+        if cache is not None:
+            cache.put(p.sha256, side, JPEG_QUALITY, Scaled(p.data, p.mime, p.width, p.height))
         # Fourteen 4K references would hold over a gigabyte of pixels and bytes: keep only the
         # scaled copy's bytes, which later steps decode again if they must shrink further.
         self._decoded, self._source = None, p.data
@@ -164,18 +183,22 @@ def fit(
     accepted: tuple[str, ...] = OPENAI_MIMES,
     cancel: threading.Event | None = None,
     max_side: int = USEFUL_SIDE,
+    cache: InputCache | None = None,
 ) -> list[Prepared]:
     """The images to send, in order, so that ``fixed_bytes`` plus the images fit ``budget_bytes``.
 
-    Nothing is sent larger than ``max_side`` on its long side, whatever the budget.
+    Nothing is sent larger than ``max_side`` on its long side, whatever the budget; ``cache`` keeps
+    those scaled copies for later turns.
     ``inputs`` are (image, role) pairs; raises ProviderError when even the smallest versions do not fit.
     """
     items = []
     for image, role in inputs:
         if cancel is not None and cancel.is_set():
             raise Cancelled("The turn was cancelled; the prompt is kept.")
-        item = _Item(image, role)
-        item.cap(max_side)
+        known = max(image.ref.width, image.ref.height)
+        scaled = cache.get(image.sha256, max_side, JPEG_QUALITY) if cache is not None and known > max_side else None
+        item = _Item(image, role, scaled)
+        item.cap(max_side, cache)
         item.convert(accepted)
         items.append(item)
     budget_mb = budget_bytes / 1_000_000

@@ -73,12 +73,13 @@ def error_details(body: object) -> ErrorDetails:
         if not isinstance(message, str) and isinstance(body.get("error"), str):
             message = body["error"]
         code = body.get("code")
+        # Codes go into the sentence too: one line and short, whatever the service sent.
         return ErrorDetails(
             message=clip(message) if isinstance(message, str) else "",
-            code=str(code) if isinstance(code, (str, int)) and not isinstance(code, bool) else "",
-            status=str(body.get("status") or "") if isinstance(body.get("status"), str) else "",
-            reason=reason,
-            param=str(body.get("param") or "") if isinstance(body.get("param"), str) else "",
+            code=clip(str(code), 60) if isinstance(code, (str, int)) and not isinstance(code, bool) else "",
+            status=clip(body.get("status") or "", 60) if isinstance(body.get("status"), str) else "",
+            reason=clip(reason, 60),
+            param=clip(body.get("param") or "", 60) if isinstance(body.get("param"), str) else "",
         )
     if isinstance(body, str):
         text = re.sub(r"<[^>]+>", " ", body)  # an HTML error page from a proxy

@@ -19,6 +19,7 @@ from session_tui.providers.base import Capabilities, GenerationRequest, Generati
 from session_tui.providers.budget import OPENAI_MIMES, Prepared, fit
 from session_tui.providers.catalog import capabilities_for, family, host_of
 from session_tui.providers.errors import Where, from_sdk, redact, redact_error
+from session_tui.providers.input_cache import InputCache
 from session_tui.providers.keys import effective_base_url, lookup, resolve_api_key
 from session_tui.providers.parsers import Answer, checked_image
 from session_tui.providers.sdk import Wire
@@ -127,7 +128,8 @@ class NetworkProvider(Provider):
     def fit(self, inputs: list[tuple[InputImage, str]], fixed_bytes: int, request: GenerationRequest,
             as_base64: bool = True) -> list[Prepared]:
         return fit(inputs, budget_bytes=self.budget_bytes(), fixed_bytes=fixed_bytes, service=self.service,
-                   as_base64=as_base64, accepted=self.accepted_mimes, cancel=request.cancel)
+                   as_base64=as_base64, accepted=self.accepted_mimes, cancel=request.cancel,
+                   cache=InputCache(self.home.cache_dir))
 
     def finish(self, wire: Wire, answer: Answer, *, request_info: dict[str, Any],
                text_prefix: str = "") -> GenerationResult:

@@ -58,9 +58,17 @@ class CheckReport:
         return not self.errors
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "path": str(self.path), "ok": self.ok, "errors": self.errors,
-                "warnings": self.warnings, "repaired": self.repaired, "turns": self.turns,
-                "checkpoints": self.checkpoints, "images_verified": self.images_verified}
+        return {
+            "name": self.name,
+            "path": str(self.path),
+            "ok": self.ok,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "repaired": self.repaired,
+            "turns": self.turns,
+            "checkpoints": self.checkpoints,
+            "images_verified": self.images_verified,
+        }
 
 
 @dataclass
@@ -90,8 +98,10 @@ def check_session(store: Store, name: str, *, repair: bool = False) -> CheckRepo
     path = store.root / name
     report = CheckReport(name, path)
     if path.is_symlink():
-        report.errors.append(f"{path} is a symbolic link to {_target(path)}; a session folder is never a link, "
-                             "so session-tui does not open it")
+        report.errors.append(
+            f"{path} is a symbolic link to {_target(path)}; a session folder is never a link, "
+            "so session-tui does not open it"
+        )
         return report
     if not path.is_dir():
         raise NotFound(f"No session named {name!r} in {store.root}; 'session-tui list' shows them.")
@@ -104,7 +114,9 @@ def check_session(store: Store, name: str, *, repair: bool = False) -> CheckRepo
         if repair:
             raise
         locked = False  # a read-only folder can still be checked, just not repaired
-        report.warnings.append(f"the session could not be locked ({exc.message.rstrip('.')}); checked as it is")
+        report.warnings.append(
+            f"the session could not be locked ({exc.message.rstrip('.')}); checked as it is"
+        )
     try:
         _check_locked(store, sd, report, repair)
     finally:
@@ -126,17 +138,19 @@ def _check_locked(store: Store, sd: SessionDir, report: CheckReport, repair: boo
         for image in turn.images:
             images.setdefault(image.sha256, (image, f"turn {turn.index}"))
         if turn.status == "pending":
-            report.warnings.append(f"turn {turn.index} was interrupted before an answer arrived; its prompt is kept")
+            report.warnings.append(
+                f"turn {turn.index} was interrupted before an answer arrived; its prompt is kept"
+            )
     for cp in checkpoints.values():
         images.setdefault(cp.image.sha256, (cp.image, f"checkpoint {cp.id}"))
         _check_checkpoint(cp, turns, report)
-    for ref, owner in images.values():
-        problem = sd.blobs.verify(ref)
+    for stored, owner in images.values():
+        problem = sd.blobs.verify(stored)
         if problem:
             report.errors.append(f"{problem}; it belongs to {owner}")
         else:
             report.images_verified += 1
-    _note_orphans(sd, {sha for sha in images}, report)
+    _note_orphans(sd, set(images), report)
     if header is not None and header.parent is not None:
         _check_parent(store, header, report)
 
@@ -159,16 +173,19 @@ def _check_links_and_temps(sd: SessionDir, report: CheckReport, repair: bool) ->
                 target = _target(p)
                 resolved = (p.parent / target).resolve()
                 where = "inside" if resolved.is_relative_to(root.resolve()) else "outside"
-                report.errors.append(f"{rel} is a symbolic link to {target!r} ({where} the session); session folders "
-                                     "never contain links and session-tui does not follow them")
+                report.errors.append(
+                    f"{rel} is a symbolic link to {target!r} ({where} the session); session folders "
+                    "never contain links and session-tui does not follow them"
+                )
             elif entry in files and _TEMP_RE.match(entry):
                 if repair:
                     with storage_errors("remove", p):
                         p.unlink(missing_ok=True)
                     report.repaired.append(f"removed the leftover temporary file {rel}")
                 else:
-                    report.warnings.append(f"{rel} is a temporary file left by an interrupted write "
-                                           "(--repair removes it)")
+                    report.warnings.append(
+                        f"{rel} is a temporary file left by an interrupted write (--repair removes it)"
+                    )
 
 
 def _check_header(sd: SessionDir, report: CheckReport) -> SessionHeader | None:
@@ -198,8 +215,9 @@ def _split_journal(data: bytes) -> tuple[list[_Line], bytes]:
     return lines, torn
 
 
-def _check_journal(sd: SessionDir, report: CheckReport,
-                   repair: bool) -> tuple[dict[int, Turn], dict[str, Checkpoint]]:
+def _check_journal(
+    sd: SessionDir, report: CheckReport, repair: bool
+) -> tuple[dict[int, Turn], dict[str, Checkpoint]]:
     path = sd.path / JOURNAL
     turns: dict[int, Turn] = {}
     checkpoints: dict[str, Checkpoint] = {}
@@ -224,25 +242,31 @@ def _check_journal(sd: SessionDir, report: CheckReport,
             elif type_ == "checkpoint":
                 cp = Checkpoint.model_validate(payload)
                 if cp.id in checkpoints:
-                    report.warnings.append(f"checkpoint id {cp.id} appears twice; the later record (line "
-                                           f"{line.number}) wins")
+                    report.warnings.append(
+                        f"checkpoint id {cp.id} appears twice; the later record (line {line.number}) wins"
+                    )
                 checkpoints[cp.id] = cp
             else:
                 report.errors.append(f"journal line {line.number} has an unknown record type {type_!r}")
         except CorruptSession as exc:
             report.errors.append(f"journal line {line.number}: {exc.message.rstrip('.')}")
         except (ValidationError, ValueError) as exc:
-            report.errors.append(f"journal line {line.number} is intact but not a valid {type_} record "
-                                 f"({_first(exc)})")
+            report.errors.append(
+                f"journal line {line.number} is intact but not a valid {type_} record ({_first(exc)})"
+            )
     if repair and (damaged or torn.strip()):
         _move_damaged(sd, lines, damaged, torn, report)
         return turns, checkpoints
     for line in damaged:
-        report.errors.append(f"journal line {line.number} is damaged (bad JSON or checksum) and is skipped when "
-                             f"the session opens (--repair moves it to {DAMAGED})")
+        report.errors.append(
+            f"journal line {line.number} is damaged (bad JSON or checksum) and is skipped when "
+            f"the session opens (--repair moves it to {DAMAGED})"
+        )
     if torn.strip():
-        report.warnings.append(f"journal line {len(lines) + 1} was cut short by a crash ({len(torn)} bytes, "
-                               "never reported saved); it is skipped, and --repair or the next write cuts it off")
+        report.warnings.append(
+            f"journal line {len(lines) + 1} was cut short by a crash ({len(torn)} bytes, "
+            "never reported saved); it is skipped, and --repair or the next write cuts it off"
+        )
     return turns, checkpoints
 
 
@@ -254,8 +278,9 @@ def _first(exc: Exception) -> str:
     return str(exc)
 
 
-def _move_damaged(sd: SessionDir, lines: list[_Line], damaged: list[_Line], torn: bytes,
-                  report: CheckReport) -> None:
+def _move_damaged(
+    sd: SessionDir, lines: list[_Line], damaged: list[_Line], torn: bytes, report: CheckReport
+) -> None:
     """Save damaged lines and the torn tail to the side file first, then rewrite the journal without them.
 
     A crash between the two steps leaves the lines in both files, never in neither.
@@ -292,8 +317,9 @@ def _move_damaged(sd: SessionDir, lines: list[_Line], damaged: list[_Line], torn
 def _check_checkpoint(cp: Checkpoint, turns: dict[int, Turn], report: CheckReport) -> None:
     turn = turns.get(cp.turn)
     if turn is None:
-        report.warnings.append(f"checkpoint {cp.id} comes from turn {cp.turn}, which is not in the journal; "
-                               "its image is kept")
+        report.warnings.append(
+            f"checkpoint {cp.id} comes from turn {cp.turn}, which is not in the journal; its image is kept"
+        )
     elif all(i.sha256 != cp.image.sha256 for i in turn.images):
         report.warnings.append(f"checkpoint {cp.id}'s image is not among turn {cp.turn}'s images")
 
@@ -308,8 +334,9 @@ def _note_orphans(sd: SessionDir, known: set[str], report: CheckReport) -> None:
             orphans += 1
     if orphans:
         # A crash between storing an image and journalling its turn leaves one; it is harmless.
-        report.warnings.append(f"{orphans} stored image(s) belong to no turn (left by an interrupted turn); "
-                               "they are kept")
+        report.warnings.append(
+            f"{orphans} stored image(s) belong to no turn (left by an interrupted turn); they are kept"
+        )
 
 
 def _check_parent(store: Store, header: SessionHeader, report: CheckReport) -> None:
@@ -318,12 +345,16 @@ def _check_parent(store: Store, header: SessionHeader, report: CheckReport) -> N
     try:
         validate_name(parent.session)
     except InvalidInput:
-        report.errors.append(f"the lineage names the parent {parent.session!r}, which is not a valid session name")
+        report.errors.append(
+            f"the lineage names the parent {parent.session!r}, which is not a valid session name"
+        )
         return
     what = f"{parent.kind} of {parent.session!r}"
     if not (store.root / parent.session / HEADER).is_file():
-        report.warnings.append(f"this session is a {what}, which is not in this home (deleted or moved); "
-                               "the lineage is kept as a record")
+        report.warnings.append(
+            f"this session is a {what}, which is not in this home (deleted or moved); "
+            "the lineage is kept as a record"
+        )
         return
     if parent.checkpoint:
         try:
@@ -332,8 +363,9 @@ def _check_parent(store: Store, header: SessionHeader, report: CheckReport) -> N
             report.warnings.append(f"the parent session {parent.session!r} cannot be read")
             return
         if all(cp.id != parent.checkpoint for cp in psession.checkpoints):
-            report.warnings.append(f"the parent session {parent.session!r} no longer has checkpoint "
-                                   f"{parent.checkpoint}")
+            report.warnings.append(
+                f"the parent session {parent.session!r} no longer has checkpoint {parent.checkpoint}"
+            )
 
 
 def check_leftovers(store: Store, *, repair: bool = False) -> CheckReport:
@@ -358,7 +390,9 @@ def check_leftovers(store: Store, *, repair: bool = False) -> CheckReport:
             report.warnings.append(f"{rel} was left by {kind} (--repair removes it)")
     for entry in sorted(store.root.iterdir()):
         if entry.is_symlink() and (entry / HEADER).exists() and not entry.name.startswith("."):
-            report.warnings.append(f"{entry.name} is a symbolic link to a session folder; session-tui ignores it")
+            report.warnings.append(
+                f"{entry.name} is a symbolic link to a session folder; session-tui ignores it"
+            )
     return report
 
 

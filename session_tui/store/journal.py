@@ -11,7 +11,7 @@ import json
 import os
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,13 @@ def decode(line: bytes) -> tuple[str, dict[str, Any]]:
 
 
 def _decode_framed(line: bytes) -> Any:
-    """The record of a line exactly as encode() wrote it, checked against its CRC; None otherwise.
+    """The record of a line exactly as encode() wrote it, checked against its CRC; None otherwise."""
+    payload = framed_payload(line)
+    return None if payload is None else json.loads(payload)
+
+
+def framed_payload(line: bytes) -> bytes | None:
+    """The payload of a line exactly as encode() framed it, if its CRC matches; None otherwise.
 
     Checking the CRC over the payload's own bytes saves re-serialising every record, which was
     most of the time spent loading a long session.
@@ -67,21 +73,30 @@ def _decode_framed(line: bytes) -> Any:
     payload = line[24:-1]
     if f"{zlib.crc32(payload):08x}".encode() != line[8:16]:
         return None
-    return json.loads(payload)
+    return payload
 
 
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def read(self, problems: list[str] | None = None) -> Iterator[Record]:
-        """Yield intact records; describe skipped lines in ``problems``."""
+    def read(self, problems: list[str] | None = None,
+             consume: Callable[[bytes], bool] | None = None) -> Iterator[Record]:
+        """Yield intact records; describe skipped lines in ``problems``.
+
+        ``consume`` is offered each intact line's payload first (in order); the lines it takes are
+        not yielded. A loader uses it to parse and validate in one step where it can.
+        """
         data = self.read_bytes()
         lines = data.split(b"\n")
         torn = lines.pop()  # text after the last newline: empty, or a record cut by a crash
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
+            if consume is not None:
+                framed = framed_payload(line)
+                if framed is not None and consume(framed):
+                    continue
             try:
                 type_, payload = decode(line)
             except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is damage too

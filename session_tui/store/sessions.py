@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import secrets
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from session_tui.errors import AlreadyExists, CorruptSession, NotFound
 from session_tui.model import Checkpoint, Session, SessionHeader, Turn, first_error, validate_name
@@ -22,6 +23,7 @@ from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
 from session_tui.store.lock import SessionLock
+from session_tui.store import migrations
 from session_tui.store.migrations import migrate_header, migrate_record
 
 HEADER = "session.json"
@@ -75,7 +77,16 @@ class SessionDir:
         problems: list[str] = []
         turns: dict[int, Turn] = {}
         checkpoints: dict[str, Checkpoint] = {}
-        for rec in self.journal.read(problems):
+
+        def consume(payload: bytes) -> bool:
+            found = fast_record(payload)
+            if isinstance(found, Turn):
+                turns[found.index] = found
+            elif isinstance(found, Checkpoint):
+                checkpoints[found.id] = found
+            return found is not None
+
+        for rec in self.journal.read(problems, consume):
             try:
                 type_, data = migrate_record(rec.type, rec.data)
                 if type_ == "turn":
@@ -107,6 +118,36 @@ class SessionDir:
     def modified_at(self) -> datetime:
         stamps = [p.stat().st_mtime for p in (self.path / HEADER, self.path / JOURNAL) if p.exists()]
         return datetime.fromtimestamp(max(stamps, default=0)).astimezone()
+
+
+class _TurnRecord(BaseModel):
+    type: Literal["turn"]
+    data: Turn
+
+
+class _CheckpointRecord(BaseModel):
+    type: Literal["checkpoint"]
+    data: Checkpoint
+
+
+_RECORD: TypeAdapter[_TurnRecord | _CheckpointRecord] = TypeAdapter(
+    Annotated[_TurnRecord | _CheckpointRecord, Field(discriminator="type")])
+
+
+def fast_record(payload: bytes) -> Turn | Checkpoint | None:
+    """A current-schema record parsed and validated in one step by pydantic's JSON parser; None for
+    anything else (older or newer schema, invalid, another type), which the general path handles.
+
+    Strict, so it accepts only what the general path (json, migrations, lax validation) would
+    read the same way; it is there because a long session's journal is mostly such records, and
+    this is several times faster than json.loads followed by validation.
+    """
+    try:
+        found = _RECORD.validate_json(payload, strict=True).data
+    except ValueError:  # pydantic's ValidationError is one
+        return None
+    # Only records already at the version migrations lead to; any other goes through them.
+    return found if found.schema_version == migrations.SCHEMA_VERSION else None
 
 
 def _json_bytes(data: object) -> bytes:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PIL import Image as PILImage
 from textual import events
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -28,7 +28,7 @@ class SessionTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "session-tui"
     COMMANDS = App.COMMANDS | {ScreenCommands}
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "explain", "Help", tooltip="Explain the focused area and its keys"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; everything is already saved"),
     ]
@@ -80,9 +80,20 @@ class SessionTuiApp(App[None]):
             node = node.parent
         keys = [f"- **{self.get_key_display(b.binding)}** {b.binding.description}"
                 + (f": {b.binding.tooltip}" if b.binding.tooltip else "")
-                for b in self.screen.active_bindings.values() if b.binding.description and b.enabled]
+                for b in self.screen.active_bindings.values()
+                if b.binding.description and b.enabled and _is_own(b.node, b.binding)]
         body = (text or "## session-tui") + "\n\n### Keys here\n" + "\n".join(dict.fromkeys(keys))
         self.push_screen(HelpScreen(body + "\n\n**ctrl+p** lists every action; Esc closes this help."))
+
+
+def _is_own(node: Any, binding: Binding) -> bool:
+    """Whether session-tui declared ``binding`` (Textual's editing keys would drown the help)."""
+    for cls in type(node).__mro__:
+        if cls.__module__.startswith("session_tui.") or cls is App:
+            for own in cls.__dict__.get("BINDINGS", ()):
+                if isinstance(own, Binding) and (own.action, own.description) == (binding.action, binding.description):
+                    return True
+    return False
 
 
 def _own_help(node: Any) -> str:
@@ -96,7 +107,7 @@ def _own_help(node: Any) -> str:
 def run(home: Home, name: str | None) -> int:
     """Open the TUI on the home screen, or in session ``name``; returns the exit code."""
     engine = Engine(home)
-    engine.config  # a broken config.toml is one sentence on stderr, before the screen changes
+    _ = engine.config  # a broken config.toml is one sentence on stderr, before the screen changes
     # textual-image asks the terminal what it can draw; that has to happen before Textual owns stdin.
     image_class = image_widget_class(image_mode(os.environ))
     app = SessionTuiApp(engine, start=name, image_class=image_class)

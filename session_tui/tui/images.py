@@ -69,7 +69,7 @@ def decode(data: bytes, box: int) -> PILImage.Image:
                 flat.paste(rgba, mask=rgba.getchannel("A"))
                 return flat
             return img.convert("RGB")
-    except Exception as exc:  # Pillow raises many types for broken data
+    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
         raise InvalidInput(f"The image cannot be drawn ({exc}).") from None
 
 

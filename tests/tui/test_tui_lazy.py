@@ -10,7 +10,7 @@ from textual.widgets import Button
 from session_tui.engine import Engine
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
-from session_tui.tui.widgets.conversation import WINDOW, Conversation
+from session_tui.tui.widgets.conversation import PAGE, WINDOW, Conversation
 from session_tui.tui.widgets.image_slot import ImageSlot
 from session_tui.tui.widgets.turn_view import TurnView
 
@@ -40,13 +40,14 @@ def long_session(home: Home, turns: int) -> Engine:
 
 
 async def test_first_paint_mounts_a_window_and_reads_only_visible_images(home: Home, make_app) -> None:
-    engine = long_session(home, 2 * WINDOW)
+    total = WINDOW + 2 * PAGE + 3
+    engine = long_session(home, total)
     app = make_app(engine, start="long")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         conversation = app.screen.query_one(Conversation)
         views = list(conversation.query_children(TurnView))
-        assert [v.turn.index for v in views] == list(range(WINDOW + 1, 2 * WINDOW + 1))
+        assert [v.turn.index for v in views] == list(range(total - WINDOW + 1, total + 1))
         assert await eventually(pilot, lambda: views[-1].query_one(ImageSlot).loaded)
         await settle(pilot)
         loaded = [s for s in conversation.query(ImageSlot) if s.loaded]
@@ -55,14 +56,23 @@ async def test_first_paint_mounts_a_window_and_reads_only_visible_images(home: H
 
         conversation.query_one("#more-turns", Button).press()  # off screen: the user scrolls up to it
         await settle(pilot)
-        assert len(list(conversation.query_children(TurnView))) == 2 * WINDOW
-        assert not list(conversation.query_children(Button))
+        assert len(list(conversation.query_children(TurnView))) == WINDOW + PAGE
         reads = app.thumbnails.reads
         assert reads <= 3  # mounting earlier turns reads nothing until they are scrolled to
 
+        # Scrolling to the top mounts the page before it and keeps the view where it was.
+        first = next(iter(conversation.query_children(TurnView)))
+        conversation.scroll_home(animate=False)
+        assert await eventually(pilot, lambda: len(list(conversation.query_children(TurnView))) == WINDOW + 2 * PAGE)
+        await settle(pilot)
+        assert conversation.scroll_y == first.virtual_region.y - 1 > 0
+        assert app.thumbnails.reads > reads
+
+        conversation.scroll_home(animate=False)
+        assert await eventually(pilot, lambda: conversation.view_of(1) is not None)
+        assert not list(conversation.query_children(Button))  # everything is shown now
         conversation.scroll_home(animate=False)
         assert await eventually(pilot, lambda: conversation.query_one("#turn-1", TurnView).query_one(ImageSlot).loaded)
-        assert app.thumbnails.reads > reads
 
 
 async def test_thumbnails_are_cached_across_a_reload(home: Home, make_app) -> None:
@@ -78,7 +88,7 @@ async def test_thumbnails_are_cached_across_a_reload(home: Home, make_app) -> No
 
 
 async def test_selecting_a_turn_outside_the_window_mounts_it(home: Home, make_app) -> None:
-    engine = long_session(home, WINDOW + 5)
+    engine = long_session(home, WINDOW + PAGE + 5)
     engine.approve("long", turn=2, label="early")
     app = make_app(engine, start="long")
     async with app.run_test(size=SIZE) as pilot:

@@ -90,7 +90,8 @@ async def test_f1_explains_the_focused_area(engine: Engine, make_app) -> None:
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert "## Prompt" in app.screen.text and "Keys here" in app.screen.text
-        assert "Approve" in app.screen.text
+        assert "Approve" in app.screen.text and "Earlier prompt" in app.screen.text
+        assert "Cursor word left" not in app.screen.text  # Textual's editing keys stay out of it
         await pilot.press("escape")
         app.screen.query_one("#refs-list").focus()
         await pilot.pause()

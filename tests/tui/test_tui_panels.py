@@ -87,15 +87,21 @@ async def test_references_count_against_the_providers_limit(home: Home, make_app
         assert len(engine.load("demo").header.references) == 3
 
 
-def test_path_completion(tmp_path: Path) -> None:
-    (tmp_path / "characters").mkdir()
-    (tmp_path / "chart.png").write_bytes(b"x")
+def test_path_completion_grows_as_far_as_the_names_agree(tmp_path: Path) -> None:
+    tmp_path = tmp_path / "pictures"
+    tmp_path.mkdir()
+    (tmp_path / "little-orange").mkdir()
+    (tmp_path / "little-orange.toml").write_bytes(b"x")
+    (tmp_path / "little-blue.png").write_bytes(b"x")
     (tmp_path / ".hidden").write_bytes(b"x")
-    assert complete_path(str(tmp_path / "chara")) == str(tmp_path / "characters") + "/"
-    assert complete_path(str(tmp_path / "chart")) == str(tmp_path / "chart.png")
+    assert complete_path(str(tmp_path / "li")) == str(tmp_path / "little-")
+    assert complete_path(str(tmp_path / "little-o")) == str(tmp_path / "little-orange")
+    assert complete_path(str(tmp_path / "little-orange")) is None  # ambiguous: folder or .toml
+    assert complete_path(str(tmp_path / "little-orange.")) == str(tmp_path / "little-orange.toml")
+    assert complete_path(str(tmp_path / "little-b")) == str(tmp_path / "little-blue.png")
     assert complete_path(str(tmp_path / "zzz")) is None
-    assert complete_path(str(tmp_path) + "/") in (str(tmp_path / "characters") + "/", str(tmp_path / "chart.png"))
     assert complete_path(str(tmp_path / ".hid")) == str(tmp_path / ".hidden")
+    assert complete_path(str(tmp_path) + "/") == str(tmp_path / "little-")  # hidden files stay hidden
 
 
 async def test_parameters_are_validated_and_saved(engine: Engine, make_app) -> None:
@@ -214,3 +220,23 @@ async def test_export_to_a_folder(engine: Engine, make_app, tmp_path: Path) -> N
         await settle(pilot)
         written = {p.name for p in (tmp_path / "folder").iterdir()}
         assert {"demo_cp1_one.png", "manifest.json"} <= written
+
+
+async def test_the_provider_is_switched_from_the_parameter_bar(home: Home, make_app) -> None:
+    from session_tui.config import Config, Profile
+
+    config = Config(providers={"studio": Profile(kind="offline", model="studio-renderer")})
+    engine = Engine(home, config=config)
+    engine.new_session("demo")
+    app = make_app(engine, start="demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = app.screen.query_one("#param-provider", Select)
+        assert provider.value == "offline"
+        provider.value = "studio"
+        await settle(pilot)
+        header = engine.load("demo").header
+        assert (header.provider, header.model) == ("studio", "studio-renderer")
+        await pilot.press(*"hello", "enter")
+        await settle(pilot)
+        assert engine.load("demo").turns[-1].model == "studio-renderer"

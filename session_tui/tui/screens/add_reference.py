@@ -10,9 +10,10 @@ from textual.widgets import Input, Label, Select, Static
 
 from session_tui.engine import RefInput
 from session_tui.errors import InvalidInput
-from session_tui.model import REFERENCE_ROLES, Session
+from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.path_input import PathInput
+from session_tui.vocabulary import REFERENCE_ROLES
 
 
 class AddReferenceScreen(FormScreen[RefInput, Session]):

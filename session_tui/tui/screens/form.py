@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
@@ -20,10 +20,14 @@ V = TypeVar("V")
 R = TypeVar("R")
 
 
+class FormBody(VerticalScroll, can_focus=False):
+    """Scrolls a long form without taking the focus from its first field."""
+
+
 class FormScreen(ModalScreen[R | None], Generic[V, R]):
     """Fill in, then Enter or ctrl+s: ``job(values)`` runs off the UI thread and its result is returned."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Close without changing anything"),
         Binding("ctrl+s", "submit", "OK", tooltip="Submit the form"),
     ]
@@ -39,7 +43,7 @@ class FormScreen(ModalScreen[R | None], Generic[V, R]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
             yield Label(self.TITLE_TEXT, classes="form-title")
-            with VerticalScroll(classes="form-body"):
+            with FormBody(classes="form-body"):
                 yield from self.fields()
             yield Static("", id="form-error", classes="form-error")
             with Horizontal(classes="form-buttons"):

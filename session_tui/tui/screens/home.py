@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from session_tui.model import Session
 from session_tui.store.sessions import SessionSummary
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine, tui_of
 from session_tui.tui.screens.confirm import ConfirmScreen
@@ -41,7 +44,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
 - **ctrl+p** lists every action; **F1** explains the focused area.
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "new", "New session", tooltip="Create a session"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted session"),
         Binding("f8", "delete", "Delete", tooltip="Delete the highlighted session (asks first)"),
@@ -65,10 +68,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         table = self.query_one("#sessions", DataTable)
         table.add_columns("Session", "Provider / model", "Turns", "Checkpoints", "Last change", "Lineage")
         self.query_one("#filter", Input).focus()
-        self.action_refresh()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()
+        self.action_refresh()  # also on first showing: the list is read off the UI thread
 
     def action_refresh(self) -> None:
         engine = engine_of(self)
@@ -138,7 +140,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
     def action_new(self) -> None:
         engine = engine_of(self)
 
-        def create(v: NewSessionValues) -> object:
+        def create(v: NewSessionValues) -> Session:
             from session_tui.character import load_character
             from session_tui.model import GenerationParams, make
 
@@ -147,9 +149,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
                                              "seed": v.seed})
             return engine.new_session(v.name, provider=v.provider, character=spec, refs=v.refs, params=params)
 
-        def created(session: object) -> None:
+        def created(session: Session | None) -> None:
             if session is not None:
-                tui_of(self).open_session(getattr(session, "name"))
+                tui_of(self).open_session(session.name)
 
         config = engine.config
         self.app.push_screen(NewSessionScreen(config.profile_names(), config.default_provider, create), created)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from PIL import Image as PILImage
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Center
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
@@ -15,7 +17,7 @@ from session_tui.tui.screens.base import engine_of, run_engine, tui_of
 
 
 class ImageViewScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "close", "Close", tooltip="Back to the session")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", tooltip="Back to the session")]
 
     def __init__(self, session: str, ref: ImageRef, caption: str) -> None:
         super().__init__()

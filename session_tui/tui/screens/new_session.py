@@ -12,9 +12,10 @@ from textual.widgets import Input, Label, Select
 
 from session_tui.engine import RefInput
 from session_tui.errors import InvalidInput
-from session_tui.model import ASPECT_RATIOS, IMAGE_SIZES, Session
+from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.path_input import PathInput
+from session_tui.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, ListView, Static
+from textual.widgets import Footer, Header, Input, ListView, Static
 
 from session_tui.errors import Cancelled, InvalidInput, SessionTuiError
 from session_tui.model import Checkpoint, Session, Turn
 from session_tui.tui.messages import GenerationFailed, GenerationFinished
 from session_tui.tui.screens.base import PaletteCommand, engine_of, notify_error, run_engine, tui_of
+from session_tui.tui.screens.new_session import parse_seed
 from session_tui.tui.screens.session_actions import SessionActions
 from session_tui.tui.screens.session_state import SessionState, read_state
 from session_tui.tui.widgets.checkpoints import CheckpointsPanel
@@ -26,7 +28,6 @@ from session_tui.tui.widgets.param_bar import ParamBar
 from session_tui.tui.widgets.prompt_input import PromptInput
 from session_tui.tui.widgets.references import ReferencesPanel
 from session_tui.tui.widgets.session_bar import SessionBar
-from session_tui.tui.screens.new_session import parse_seed
 
 # While a turn is drawn the session is locked by the engine; these would only wait for it.
 BUSY_ACTIONS = frozenset({"approve", "reset", "reset_from_checkpoint", "fork", "character", "add_reference",
@@ -41,7 +42,7 @@ as a new turn. Select a turn in the conversation (Tab to it, then Up/Down) to ap
 fork from it; otherwise these act on the newest image.
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the image being drawn; the prompt is kept"),
         Binding("ctrl+s", "approve", "Approve", tooltip="Save the selected (or newest) image as a checkpoint"),
         Binding("ctrl+r", "reset", "Reset", tooltip="Reset by promotion: a fresh session from a checkpoint"),
@@ -156,7 +157,7 @@ fork from it; otherwise these act on the newest image.
             return
         params = self.query_one(ParamBar).current()
         try:
-            seed = parse_seed(self.query_one("#param-seed").value)  # type: ignore[attr-defined]
+            seed = parse_seed(self.query_one("#param-seed", Input).value)
         except InvalidInput as exc:
             notify_error(self, exc)
             return
@@ -179,7 +180,7 @@ fork from it; otherwise these act on the newest image.
             self.post_message(GenerationFailed(self._quiet_load(), prompt, exc.title, exc.message,
                                                cancelled=isinstance(exc, Cancelled)))
             return
-        except Exception as exc:  # a provider bug must not lose the prompt
+        except Exception as exc:  # noqa: BLE001 - a provider bug must not lose the prompt
             self.post_message(GenerationFailed(self._quiet_load(), prompt, "Unexpected error",
                                                f"{type(exc).__name__}: {exc}", cancelled=False))
             return
@@ -202,11 +203,9 @@ fork from it; otherwise these act on the newest image.
     def _refresh_session(self, session: Session) -> None:
         if self.state is None:
             return
-        engine = engine_of(self)
-        used, budget = engine.request_estimate(session)
-        facts = self.state.facts.__class__(self.state.facts.provider_label, self.state.facts.is_model, used, budget,
-                                           self.state.facts.reset_threshold)
-        self.show_state(SessionState(session, facts, self.state.reference_limit))
+        used, budget = engine_of(self).request_estimate(session)
+        facts = replace(self.state.facts, request_bytes=used, budget_bytes=budget)
+        self.show_state(replace(self.state, session=session, facts=facts))
 
     @on(GenerationFinished)
     def _finished(self, message: GenerationFinished) -> None:
@@ -278,14 +277,14 @@ fork from it; otherwise these act on the newest image.
 
     # -- panels -------------------------------------------------------------------------------
     @on(ListView.Selected, "#cps-list")
-    def _checkpoint_chosen(self, event: ListView.Selected) -> None:
+    async def _checkpoint_chosen(self, event: ListView.Selected) -> None:
         cp = self.query_one(CheckpointsPanel).highlighted()
         if cp is not None:
-            self.jump_to(cp)
+            await self.jump_to(cp)
 
-    def jump_to(self, cp: Checkpoint) -> None:
+    async def jump_to(self, cp: Checkpoint) -> None:
         conversation = self.query_one(Conversation)
-        conversation.reveal(cp.turn)
+        await conversation.reveal(cp.turn)
         conversation.focus()
 
     @on(Conversation.ViewRequested)
@@ -329,12 +328,12 @@ fork from it; otherwise these act on the newest image.
     def action_focus_conversation(self) -> None:
         self.query_one(Conversation).focus()
 
-    def action_jump(self) -> None:
+    async def action_jump(self) -> None:
         cp = self.query_one(CheckpointsPanel).highlighted()
         if cp is None:
             self.notify("No checkpoint yet; approve an image with ctrl+s.", severity="warning")
         else:
-            self.jump_to(cp)
+            await self.jump_to(cp)
 
     def action_reload(self) -> None:
         self.reload(full=True)

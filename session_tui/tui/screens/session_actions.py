@@ -98,7 +98,12 @@ class SessionActions(Screen[None]):
             self.notify("Nothing to promote yet: draw an image (and approve it) first.", severity="warning")
             return
         what, cp, turn = source
-        image: ImageRef = cp.image if cp is not None else turn.images[0]  # type: ignore[union-attr]
+        if cp is not None:
+            image: ImageRef = cp.image
+        elif turn is not None:
+            image = turn.images[0]
+        else:
+            return
         engine, name = engine_of(self), self.session_name
         header = self.state.session.header
 

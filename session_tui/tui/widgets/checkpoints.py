@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, ListItem, ListView, Static
 
@@ -32,7 +34,7 @@ Images you approved; they are never lost. **Enter** jumps to the turn, **r** sta
 from the highlighted checkpoint (reset by promotion). Approve a turn with **ctrl+s**.
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "screen.reset_from_checkpoint", "Promote", tooltip="Reset by promotion from this checkpoint"),
     ]
 

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual import on
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button
+from textual.widgets import Button, Static
 
 from session_tui.model import Checkpoint, Session, Turn
 from session_tui.tui.widgets.turn_view import PendingTurn, TurnView
 
 # Mounting every turn of a long session would make opening it cost more the longer it grows; the
-# window holds the newest turns and grows a page at a time on request.
-WINDOW = 30
+# window holds the newest turns (a few screens' worth) and grows a page at a time when the user
+# scrolls to its top or presses the button there.
+WINDOW = 6
+PAGE = 10
 
 
 class Conversation(VerticalScroll, can_focus=True):
@@ -30,7 +34,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
 - With a turn selected, **ctrl+s** approves it, **ctrl+r** promotes it, **ctrl+f** forks from it.
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "select_previous", "Previous turn", tooltip="Select the turn above"),
         Binding("down", "select_next", "Next turn", tooltip="Select the turn below"),
         Binding("enter", "view", "View image", tooltip="Show the selected turn's image full size"),
@@ -52,6 +56,11 @@ the provider, the time taken and the status. Long sessions show their newest tur
 
     def on_mount(self) -> None:
         self.anchor()  # stay at the newest turn, so the first paint draws only the last images
+        self.watch(self, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, old: float, new: float) -> None:
+        if new <= 0 < old and self._first_shown > 0:
+            self.call_later(self.show_more, keep_place=True)
 
     # -- what is shown ------------------------------------------------------------------------
     def _cps(self, turn: Turn) -> list[Checkpoint]:
@@ -71,6 +80,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         self._first_shown = max(0, len(self._turns) - WINDOW)
         self.mount_all(self._views(self._turns[self._first_shown:]))
         self._update_more_button()
+        self._update_empty_note()
         self.selected = None
         self.anchor()
 
@@ -88,8 +98,10 @@ the provider, the time taken and the status. Long sessions show their newest tur
                 view.update(turn, self._cps(turn))
         if new:
             self.mount_all(new)
+            self.selected = None  # actions go to the newest image again
             self.anchor()
         self._update_more_button()
+        self._update_empty_note()
 
     def show_pending(self, prompt: str) -> None:
         self.clear_pending()
@@ -102,6 +114,15 @@ the provider, the time taken and the status. Long sessions show their newest tur
 
     def _views(self, turns: list[Turn]) -> list[TurnView]:
         return [TurnView(self.session_name, t, self._cps(t)) for t in turns]
+
+    def _update_empty_note(self) -> None:
+        notes = list(self.query_children("#no-turns").results(Static))
+        if self._turns:
+            for note in notes:
+                note.remove()
+        elif not notes:
+            self.mount(Static("No turns yet. Describe the first image in the prompt below and press Enter; "
+                              "references and the character spec (F2) are sent with it.", id="no-turns"))
 
     def _update_more_button(self) -> None:
         buttons = list(self.query_children("#more-turns").results(Button))
@@ -116,34 +137,40 @@ the provider, the time taken and the status. Long sessions show their newest tur
             self.mount(Button(label, id="more-turns", compact=True), before=0)
 
     @on(Button.Pressed, "#more-turns")
-    def show_more(self, event: Button.Pressed | None = None) -> None:
-        if event is not None:
-            event.stop()
-        self._show_from(max(0, self._first_shown - WINDOW))
+    async def _more_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        await self.show_more()
 
-    def _show_from(self, start: int) -> None:
+    async def show_more(self, *, keep_place: bool = False) -> None:
+        """Mount the previous page of turns; with ``keep_place`` the view stays where it was."""
+        anchor = next(iter(self.query_children(TurnView)), None)
+        await self._show_from(max(0, self._first_shown - PAGE))
+        if keep_place and anchor is not None:
+            self.call_after_refresh(lambda: self.scroll_to(y=anchor.virtual_region.y - 1, animate=False))
+
+    async def _show_from(self, start: int) -> None:
         if start >= self._first_shown:
             return
         views = self._views(self._turns[start:self._first_shown])
         first = next(iter(self.query_children(TurnView)), None)
         self._first_shown = start
-        if first is not None:
-            self.mount_all(views, before=first)
-        else:
-            self.mount_all(views)
         self._update_more_button()
+        if first is not None:
+            await self.mount_all(views, before=first)
+        else:
+            await self.mount_all(views)
 
     # -- selection ----------------------------------------------------------------------------
     def view_of(self, index: int) -> TurnView | None:
         return next((v for v in self.query_children(TurnView) if v.turn.index == index), None)
 
-    def reveal(self, index: int) -> None:
+    async def reveal(self, index: int) -> None:
         """Select turn ``index``, mounting earlier turns if it is outside the window."""
         position = next((i for i, t in enumerate(self._turns) if t.index == index), None)
         if position is None:
             return
         if position < self._first_shown:
-            self._show_from(position)
+            await self._show_from(position)
         self.selected = index
         self.call_after_refresh(self._scroll_to_selected)
 
@@ -164,7 +191,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
     def selected_turn(self) -> Turn | None:
         return next((t for t in self._turns if t.index == self.selected), None)
 
-    def _step(self, delta: int) -> None:
+    async def _step(self, delta: int) -> None:
         shown = [t.index for t in self._turns[self._first_shown:]]
         if not shown:
             return
@@ -173,16 +200,16 @@ the provider, the time taken and the status. Long sessions show their newest tur
             return
         pos = shown.index(self.selected) + delta
         if pos < 0 and self._first_shown > 0:
-            self.show_more()
-            self.call_after_refresh(self._step, delta)
+            await self.show_more()
+            await self._step(delta)
             return
         self.selected = shown[max(0, min(len(shown) - 1, pos))]
 
-    def action_select_previous(self) -> None:
-        self._step(-1)
+    async def action_select_previous(self) -> None:
+        await self._step(-1)
 
-    def action_select_next(self) -> None:
-        self._step(1)
+    async def action_select_next(self) -> None:
+        await self._step(1)
 
     def action_view(self) -> None:
         if self.selected is not None:

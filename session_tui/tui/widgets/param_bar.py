@@ -10,7 +10,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Select
 
-from session_tui.model import ASPECT_RATIOS, IMAGE_SIZES, SessionHeader
+from session_tui.model import SessionHeader
+from session_tui.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
 
 
 class ParamBar(Horizontal):
@@ -37,7 +38,7 @@ accept is refused with the reason and the saved value comes back.
 
     def compose(self) -> ComposeResult:
         yield Label("Provider", classes="param-label")
-        yield Select([(p, p) for p in self._profiles], id="param-provider", allow_blank=True, compact=True)
+        yield Select([(p, p) for p in self._profiles], id="param-provider", allow_blank=False, compact=True)
         yield Label("Ratio", classes="param-label")
         yield Select([(r, r) for r in ASPECT_RATIOS], id="param-ratio", allow_blank=False, compact=True)
         yield Label("Size", classes="param-label")

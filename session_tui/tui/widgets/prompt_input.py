@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import TextArea
 
@@ -16,7 +18,7 @@ line recalls earlier prompts, **Down** on the last line goes forward again. Whil
 drawn you can keep typing; **Esc** cancels the request in flight.
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", priority=True, tooltip="Send the prompt as a new turn"),
         Binding("shift+enter,ctrl+j", "newline", "New line", show=False, tooltip="Start a new line in the prompt"),
         Binding("up", "recall_previous", "Earlier prompt", show=False),

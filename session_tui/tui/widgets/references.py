@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ListItem, ListView, Static
 
@@ -37,7 +39,7 @@ The images the model is shown on every turn, counted against the provider's limi
 - **e** relabels the highlighted reference; **x** or **Delete** removes it (after you confirm).
 """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "screen.add_reference", "Add reference", tooltip="Add a reference image from a path"),
         Binding("e", "screen.relabel_reference", "Relabel", tooltip="Change the highlighted reference's label"),
         Binding("x,delete", "screen.remove_reference", "Remove", tooltip="Remove the highlighted reference"),

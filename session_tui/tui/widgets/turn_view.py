@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from session_tui.model import Checkpoint, Turn
+from session_tui.scoring.score import format_score
 from session_tui.tui.widgets.image_slot import ImageSlot
 
 STATUS_STYLE = {"ok": "green", "pending": "yellow", "failed": "red", "interrupted": "red", "cancelled": "yellow"}
@@ -50,6 +51,8 @@ class TurnView(Vertical):
                 yield Static(Text(f"(+{len(turn.images) - 1} more image(s))", "dim"))
         if turn.reply_text:
             yield Static(Text(turn.reply_text), classes="turn-reply")
+        if turn.score and (turn.score.get("total") is not None or turn.score.get("error")):
+            yield Static(Text(f"consistency {format_score(turn.score)}"), classes="turn-score")
         if turn.error:
             yield Static(Text(f"{turn.status}: {turn.error}"), classes="turn-error")
         for cp in self.checkpoints:

@@ -1,0 +1,101 @@
+"""History does not cost: `show`, `send` and the TUI's first paint for sessions of 1, 100 and 1,000 turns.
+
+    python benchmarks/bench_history.py [--quick]
+
+The sessions hold finished turns with 1K pictures (four distinct ones, stored once), written
+with the journal's own encoder from a real turn's record (see perfkit.grow_session). Every
+figure is a whole process (`session-tui show`, `session-tui send` through an openai-chat profile
+to the local service, and benchmarks/tui_probe.py for `session-tui open`), run alternately across
+the three sessions; medians, and each compared with the 1-turn session. Target: within 1.2x,
+for time and for peak memory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import perfkit as pk  # noqa: E402
+from bench_turn import script  # noqa: E402
+
+SIZES = (1, 100, 1000)
+
+
+def build(home: Path, base_url: str) -> None:
+    from session_tui.engine import Engine
+    from session_tui.paths import Home
+
+    pk.write_config(home, base_url)
+    engine = Engine(Home(home))
+    engine.new_session("template")
+    template = engine.send("template", "the character waving on a sunny beach").model_dump(mode="json")
+    for n in SIZES:
+        name = f"h{n}"
+        engine.new_session(name)
+        blobs = engine.session_dir(name).blobs
+        pictures = [blobs.put(pk.sample_png(1024, 1024, s)).model_dump(mode="json") for s in range(1, 5)]
+        pk.grow_session(home, name, template, n, pictures)
+
+
+def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
+    results: dict[str, dict[int, list[Any]]] = {"show": {}, "send": {}, "open (whole process)": {},
+                                                "open: first paint": {}}
+    with tempfile.TemporaryDirectory(prefix="st-bench-history-") as tmp:
+        home = Path(tmp) / "home"
+        service = pk.LocalService(pk.sample_png(1024, 1024, 6)).start()
+        try:
+            build(home, service.base_url)
+            env = pk.bench_env(home)
+            probe = str(pk.REPO / "benchmarks" / "tui_probe.py")
+            for _ in range(repeats):
+                for n in SIZES:
+                    name = f"h{n}"
+                    for label, argv in (("show", [script(), "show", name]),
+                                        ("send", [script(), "send", name, "the same, now waving"])):
+                        run = pk.run_process(argv, env)
+                        assert run.returncode == 0, run.stderr
+                        results[label].setdefault(n, []).append((run.seconds, run.max_rss_kb))
+                    run = pk.run_process([sys.executable, probe, "first-paint", str(home), name], env)
+                    assert run.returncode == 0, run.stderr
+                    facts = json.loads(run.stdout)
+                    results["open (whole process)"].setdefault(n, []).append((run.seconds, run.max_rss_kb))
+                    results["open: first paint"].setdefault(n, []).append((facts["first_paint_s"], run.max_rss_kb))
+        finally:
+            service.stop()
+    return results
+
+
+def report(quick: bool = False) -> str:
+    os.environ[pk.KEY_ENV] = pk.KEY
+    repeats = 3 if quick else 5
+    results = measure(repeats)
+    rows = []
+    worst = 0.0
+    for label, by_size in results.items():
+        base_t = pk.median([t for t, _ in by_size[SIZES[0]]])
+        base_m = pk.median([m for _, m in by_size[SIZES[0]]])
+        cells = []
+        for n in SIZES:
+            t = pk.median([t for t, _ in by_size[n]])
+            m = pk.median([m for _, m in by_size[n]])
+            worst = max(worst, t / base_t, m / base_m)
+            cells.append(f"{pk.fmt_ms(t)} ({t / base_t:.2f}×), {m / 1000:.0f} MB ({m / base_m:.2f}×)")
+        rows.append((label, *cells))
+    lines = ["### History does not cost", "",
+             f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
+             "1-turn session. `open: first paint` is from creating the app to the session screen "
+             "showing its turns (Textual's `run_test`, imports excluded; memory is the whole probe "
+             "process's).", "",
+             pk.table(["", *(f"{n:,} turn{'s' if n > 1 else ''}" for n in SIZES)], rows), "",
+             f"**Largest ratio: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(report(quick="--quick" in sys.argv))

@@ -1,0 +1,142 @@
+"""Drive the TUI headless with Textual's Pilot and time it; prints one JSON line.
+
+    python benchmarks/tui_probe.py first-paint HOME NAME
+    python benchmarks/tui_probe.py keys HOME NAME
+
+``first-paint``: from creating the app to the session screen showing its turns, then to every
+worker being done (the visible thumbnails decoded). ``keys``: how long each key press takes to be
+handled when idle, and while a turn is being drawn by a provider that waits on the network (an
+event) or one that keeps the interpreter busy (Python work, as preparing a request is).
+Run as its own process so imports and memory are those of `session-tui open`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+START = time.perf_counter()
+
+from textual_image.widget import HalfcellImage  # noqa: E402
+
+from session_tui.config import Config, Profile  # noqa: E402
+from session_tui.engine import Engine  # noqa: E402
+from session_tui.paths import Home  # noqa: E402
+from session_tui.providers.base import GenerationRequest, GenerationResult, Provider  # noqa: E402
+from session_tui.providers.offline import OfflineProvider  # noqa: E402
+from session_tui.tui.app import SessionTuiApp  # noqa: E402
+from session_tui.tui.screens.session import SessionScreen  # noqa: E402
+from session_tui.tui.widgets.prompt_input import PromptInput  # noqa: E402
+from session_tui.tui.widgets.turn_view import TurnView  # noqa: E402
+from textual import events  # noqa: E402
+
+SIZE = (120, 40)
+KEYS = 40
+
+
+def app_for(engine: Engine, name: str) -> SessionTuiApp:
+    return SessionTuiApp(engine, start=name, image_class=HalfcellImage, cursor_blink=False)
+
+
+async def first_paint(home: Path, name: str) -> dict[str, Any]:
+    imported = time.perf_counter() - START
+    start = time.perf_counter()
+    app = app_for(Engine(Home(home)), name)
+    async with app.run_test(size=SIZE) as pilot:
+        while not (isinstance(app.screen, SessionScreen) and app.screen.state is not None
+                   and app.screen.query(TurnView)):
+            await asyncio.sleep(0.002)
+        await pilot.pause()  # the frame with the turns in it
+        painted = time.perf_counter() - start
+        for _ in range(4):  # thumbnails load in workers once their slots are drawn
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.02)
+        settled = time.perf_counter() - start
+        return {"imports_s": imported, "first_paint_s": painted, "settled_s": settled,
+                "turn_views": len(app.screen.query(TurnView)), "thumbnails_read": app.thumbnails.reads}
+
+
+class Held(OfflineProvider):
+    """Draws like the offline renderer once released; until then waits, idle or busy."""
+
+    busy = False
+    started: threading.Event
+    release: threading.Event
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        self.started.set()
+        blob = {"messages": [{"content": "x" * 200, "n": list(range(50))} for _ in range(200)]}
+        while not (self.release.is_set() or request.cancel.is_set()):
+            if self.busy:
+                json.dumps(blob)  # pure interpreter work, like building and encoding a request body
+            else:
+                self.release.wait(0.01)
+        return super().generate(request)
+
+
+async def key_latency(home: Path, name: str) -> dict[str, Any]:
+    started, release = threading.Event(), threading.Event()
+    mode = {"busy": False}
+
+    def factory(config: Config, profile: str | None, h: Home) -> Provider:
+        provider = Held(profile or "held", Profile(kind="offline", model="held"), h)
+        provider.busy, provider.started, provider.release = mode["busy"], started, release
+        return provider
+
+    app = app_for(Engine(Home(home), provider_factory=factory), name)
+    out: dict[str, list[float]] = {}
+    async with app.run_test(size=SIZE) as pilot:
+        while not (isinstance(app.screen, SessionScreen) and app.screen.state is not None):
+            await pilot.pause(0.01)
+        await app.workers.wait_for_complete()
+
+        async def press(key: str) -> float:
+            """Time from a key reaching the app to the prompt showing it. Not Pilot.press: that waits
+            for the whole process to go idle, which a busy worker thread never lets happen."""
+            prompt = app.screen.query_one(PromptInput)
+            before = prompt.text
+            event = events.Key(key, key)
+            event.set_sender(app)
+            start = time.perf_counter()
+            app._driver.send_message(event)  # what Pilot does, without its idle wait
+            while prompt.text == before:
+                await asyncio.sleep(0)
+            return time.perf_counter() - start
+
+        async def type_keys(label: str) -> None:
+            out[label] = [await press("abcdefghij"[i % 10]) for i in range(KEYS)]
+            app.screen.query_one(PromptInput).text = ""
+
+        await type_keys("idle")
+        for label, busy in (("drawing (provider waiting on the network)", False),
+                            ("drawing (provider keeping Python busy)", True)):
+            mode["busy"] = busy
+            started.clear()
+            release.clear()
+            await pilot.press(*"one more turn", "enter")
+            while not started.is_set():
+                await pilot.pause(0.01)
+            await type_keys(label)
+            assert app.screen.generating, "the turn finished before the keys were typed"
+            release.set()
+            while app.screen.generating:
+                await pilot.pause(0.02)
+    return {label: {"median_ms": statistics.median(t) * 1000,
+                    "p90_ms": sorted(t)[int(len(t) * 0.9)] * 1000} for label, t in out.items()}
+
+
+def main() -> int:
+    mode, home, name = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+    result = asyncio.run(first_paint(home, name) if mode == "first-paint" else key_latency(home, name))
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

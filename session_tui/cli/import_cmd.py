@@ -1,0 +1,47 @@
+"""session-tui import: bring a zipped session folder into the home, safely."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from session_tui.cli.common import Context, add_json, emit_json
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import a zipped session folder",
+        description="Import a session folder that was zipped (NAME/session.json, journal.jsonl, blobs/). Only "
+        "the files a session holds are taken, never outside the new folder; the result is checked "
+        "before it appears, and a damaged zip imports nothing.",
+    )
+    p.add_argument("zip", metavar="ZIP")
+    p.add_argument(
+        "--as", dest="name", metavar="NAME", help="the new session's name (default: its folder name)"
+    )
+    add_json(p)
+    p.set_defaults(func=cmd_import)
+
+
+def cmd_import(ctx: Context) -> int:
+    from session_tui.store.importer import import_zip
+
+    a = ctx.args
+    result = import_zip(ctx.engine.store, Path(a.zip).expanduser(), a.name)
+    if a.json:
+        emit_json(
+            {
+                "name": result.name,
+                "path": str(result.path),
+                "files": result.files,
+                "skipped": result.skipped,
+                "warnings": result.warnings,
+            }
+        )
+        return 0
+    print(f"Imported session {result.name!r} ({result.files} files) to {result.path}")
+    for w in result.warnings:
+        print(f"  warning: {w}")
+    return 0
