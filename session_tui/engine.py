@@ -6,39 +6,35 @@ processes never interleave; every refusal happens before anything is written.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from session_tui.config import Config, Profile, load_config
+from session_tui.engine_edits import HeaderEdits
+from session_tui.engine_lineage import LineageOps
+from session_tui.engine_refs import RefInput, read_ref, store_ref
 from session_tui.errors import (
     Cancelled,
-    CorruptSession,
     InvalidInput,
     NotFound,
     ProviderError,
     SessionTuiError,
     StorageError,
 )
-from session_tui.images import inspect_image, verify_decodes
 from session_tui.model import (
     MAX_REFERENCES,
     CharacterSpec,
     Checkpoint,
     GenerationParams,
     ImageRef,
-    Lineage,
     ReferenceImage,
     Session,
     SessionHeader,
     Turn,
-    make,
     utcnow,
     validate_name,
 )
@@ -46,29 +42,10 @@ from session_tui.paths import Home
 from session_tui.prompting import assemble
 from session_tui.providers.base import GenerationRequest, HistoryTurn, InputImage, Provider
 from session_tui.providers.registry import provider_for
-from session_tui.store.atomic import storage_errors
 from session_tui.store.sessions import SessionDir, Store
-from session_tui.userfiles import read_user_file
 
 if TYPE_CHECKING:
     from session_tui.export.exporter import ExportResult
-
-
-@dataclass(frozen=True)
-class RefInput:
-    """A reference image to add: a file path, with an optional label and role."""
-
-    path: Path
-    label: str = ""
-    role: str = "other"
-
-    @classmethod
-    def parse(cls, text: str) -> RefInput:
-        """``PATH`` or ``PATH=LABEL`` (a path that itself contains '=' still works)."""
-        path, sep, label = text.rpartition("=")
-        if not sep or Path(text).exists():
-            return cls(Path(text))
-        return cls(Path(path), label.strip())
 
 
 ProviderFactory = Callable[[Config, str | None, Home], Provider]
@@ -79,7 +56,9 @@ ProviderFactory = Callable[[Config, str | None, Home], Provider]
 HISTORY_IMAGES = 2
 
 
-class Engine:
+class Engine(HeaderEdits, LineageOps):
+    """Sessions and providers behind one door; header edits and lineage live in the mixins."""
+
     def __init__(self, home: Home, config: Config | None = None,
                  provider_factory: ProviderFactory = provider_for) -> None:
         self.home = home
@@ -115,60 +94,19 @@ class Engine:
         self._check_params(prov, params)
         refs = list(refs)
         self._check_ref_count(prov, len(refs))
-        loaded = [(r, _read_ref(r)) for r in refs]  # read everything before creating anything
+        loaded = [(r, read_ref(r)) for r in refs]  # read everything before creating anything
         header = SessionHeader(name=name, provider=prov.name, kind=prov.kind, model=prov.model,
                                character=character or CharacterSpec(), params=params)
 
         def populate(sd: SessionDir) -> None:
             stored: list[ReferenceImage] = []
             for r, data in loaded:
-                ref = _store_ref(sd, r, data)
+                ref = store_ref(sd, r, data)
                 if all(ref.sha256 != s.sha256 for s in stored):  # the same image twice is one reference
                     stored.append(ref)
             header.references = stored
 
         return self.store.create(header, populate).load()
-
-    def add_references(self, name: str, refs: Iterable[RefInput]) -> Session:
-        sd = self.session_dir(name)
-        refs = list(refs)
-        loaded = [(r, _read_ref(r)) for r in refs]
-        with sd.lock():
-            header = sd.read_header()
-            self._check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
-            known = {r.sha256 for r in header.references}
-            for r, data in loaded:
-                ref = _store_ref(sd, r, data)
-                if ref.sha256 not in known:
-                    header.references = [*header.references, ref]
-                    known.add(ref.sha256)
-            sd.write_header(header)
-        return sd.load()
-
-    def update_header(self, name: str, change: Callable[[SessionHeader], None]) -> Session:
-        """Apply ``change`` (which may raise to refuse) to the header and save it atomically."""
-        sd = self.session_dir(name)
-        with sd.lock():
-            header = sd.read_header()
-            change(header)
-            header = SessionHeader.model_validate(header.model_dump())
-            sd.write_header(header)
-        return sd.load()
-
-    def remove_reference(self, name: str, sha256: str) -> Session:
-        def change(header: SessionHeader) -> None:
-            kept = [r for r in header.references if not r.sha256.startswith(sha256)]
-            if len(kept) == len(header.references):
-                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}.")
-            header.references = kept
-        return self.update_header(name, change)
-
-    def set_params(self, name: str, **changes: Any) -> Session:
-        def change(header: SessionHeader) -> None:
-            params = header.params.merged(**changes)
-            self._check_params(self.provider(header.provider), params)
-            header.params = params
-        return self.update_header(name, change)
 
     # -- the conversation ---------------------------------------------------------------------
     def preview_prompt(self, session: Session, typed: str) -> str:
@@ -310,72 +248,6 @@ class Engine:
             sd.append_checkpoint(cp)
             return cp
 
-    # -- new sessions from old ones -----------------------------------------------------------
-    def free_name(self, base: str, suffix: str) -> str:
-        store = self.store
-        for n in range(1, 10_000):
-            candidate = f"{base[: 100 - len(suffix) - 5]}-{suffix}{n}"
-            if not store.exists(candidate):
-                return candidate
-        raise InvalidInput(f"Could not find a free name for a session made from {base!r}; give one with --into.")
-
-    def reset(self, name: str, *, checkpoint: str | None = None, turn: int | None = None,
-              into: str | None = None, keep_refs: bool = False, keep: Iterable[str] | None = None) -> Session:
-        """Reset by promotion: a fresh conversation whose first reference is the promoted image.
-
-        ``keep_refs`` carries every old reference; ``keep`` (sha256 prefixes) carries a chosen few.
-        """
-        src = self.session_dir(name)
-        session = src.load()
-        if checkpoint is not None:
-            cp = session.checkpoint(checkpoint)
-            image, lineage = cp.image, Lineage(session=name, kind="reset", checkpoint=cp.id, turn=cp.turn,
-                                               image_sha256=cp.image.sha256)
-            label = f"{cp.label or cp.id} from {name}"
-        elif turn is not None:
-            t = session.turn(turn)
-            if not t.images:
-                raise InvalidInput(f"Turn {turn} has no image to promote.")
-            image, lineage = t.images[0], Lineage(session=name, kind="reset", turn=turn, image_sha256=t.images[0].sha256)
-            label = f"turn {turn} from {name}"
-        else:
-            raise InvalidInput("Say which image to promote: a checkpoint (id or label) or a turn.")
-        new_name = validate_name(into) if into else self.free_name(name, "r")
-        promoted = ReferenceImage(**image.model_dump(), label=label, role="promoted",
-                                  source=f"promoted:{name}/{lineage.checkpoint or f'turn{turn}'}")
-        old = session.header.references
-        if not keep_refs:
-            wanted = list(keep or ())
-            old = [r for r in old if any(r.sha256.startswith(k) for k in wanted)] if wanted else []
-        refs = [promoted, *[r for r in old if r.sha256 != image.sha256]]
-        if len(refs) > MAX_REFERENCES:
-            raise InvalidInput(f"The new session would hold {len(refs)} references, over the limit of "
-                               f"{MAX_REFERENCES}; keep fewer of the old ones.")
-        header = session.header.model_copy(update={"name": new_name, "created_at": utcnow(), "references": refs,
-                                                   "parent": lineage})
-        return self.store.create(header, lambda sd: _copy_blobs(src, sd, refs)).load()
-
-    def fork(self, name: str, *, turn: int, into: str | None = None) -> Session:
-        """Continue from turn ``turn`` in a new session; the original is untouched."""
-        src = self.session_dir(name)
-        session = src.load()
-        session.turn(turn)  # refuses a turn that does not exist
-        new_name = validate_name(into) if into else self.free_name(name, "f")
-        turns = [t for t in session.turns if t.index <= turn]
-        cps = [c for c in session.checkpoints if c.turn <= turn]
-        header = session.header.model_copy(update={
-            "name": new_name, "created_at": utcnow(), "parent": Lineage(session=name, kind="fork", turn=turn)})
-
-        def populate(sd: SessionDir) -> None:
-            images: list[ImageRef] = [*header.references, *(i for t in turns for i in t.images)]
-            _copy_blobs(src, sd, images)
-            for t in turns:
-                sd.append_turn(t)
-            for c in cps:
-                sd.append_checkpoint(c)
-
-        return self.store.create(header, populate).load()
-
     def delete(self, name: str) -> None:
         self.store.delete(name)
 
@@ -389,40 +261,6 @@ class Engine:
             raise NotFound(f"Image {ref.sha256[:12]} of session {name!r} is missing from {path.parent}.") from None
         except OSError as exc:
             raise StorageError(f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}.") from None
-
-    def relabel_reference(self, name: str, sha256: str, label: str) -> Session:
-        label = label.strip()
-        if not label:
-            raise InvalidInput("The label is empty; give the reference a short name such as 'front'.")
-
-        def change(header: SessionHeader) -> None:
-            matches = [r for r in header.references if sha256 and r.sha256.startswith(sha256)]
-            if len(matches) != 1:
-                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}." if not matches
-                                   else f"Several references start with {sha256!r}; give more of the hash.")
-            header.references = [r.model_copy(update={"label": label}) if r is matches[0] else r
-                                 for r in header.references]
-        return self.update_header(name, change)
-
-    def set_character(self, name: str, spec: CharacterSpec) -> Session:
-        def change(header: SessionHeader) -> None:
-            header.character = spec
-        return self.update_header(name, change)
-
-    def set_seed(self, name: str, seed: int | None) -> Session:
-        """Like ``set_params(seed=...)``, but ``None`` clears the seed instead of keeping it."""
-        def change(header: SessionHeader) -> None:
-            header.params = make(GenerationParams, {**header.params.model_dump(), "seed": seed})
-        return self.update_header(name, change)
-
-    def set_provider(self, name: str, profile: str) -> Session:
-        """Move the session to another provider profile, refused if its params or references do not fit."""
-        def change(header: SessionHeader) -> None:
-            provider = self.provider(profile)
-            self._check_params(provider, header.params)
-            self._check_ref_count(provider, len(header.references))
-            header.provider, header.kind, header.model = provider.name, provider.kind, provider.model
-        return self.update_header(name, change)
 
     def request_estimate(self, session: Session) -> tuple[int, int]:
         """Roughly the bytes the next turn sends (references and the last image, base64) and the budget."""
@@ -460,37 +298,3 @@ class Engine:
         if count > limit:
             raise InvalidInput(f"{count} references is more than {provider.name} ({provider.model}) accepts; "
                                f"the limit is {limit}.")
-
-
-def _read_ref(ref: RefInput) -> bytes:
-    data = read_user_file(ref.path, "Reference image")
-    # Check every image before any is stored, so one bad file refuses the command with nothing written.
-    what = f"Reference {ref.path.name!r}"
-    inspect_image(data, what)
-    verify_decodes(data, what)
-    return data
-
-
-def _store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:
-    from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
-
-    stored = sd.blobs.put(data, f"Reference {ref.path.name!r}")
-    return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
-                          source=str(ref.path.expanduser().absolute()), **source_fields(data))
-
-
-def _copy_blobs(src: SessionDir, dst: SessionDir, images: Iterable[ImageRef]) -> None:
-    for image in images:
-        target = dst.blobs.path(image)
-        if target.exists():
-            continue
-        problem = src.blobs.verify(image)  # never carry a missing, altered or linked image along
-        if problem:
-            raise CorruptSession(f"Session {src.name!r}: {problem}; run 'session-tui check {src.name}'.")
-        with storage_errors("copy an image into", dst.path):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            source = src.blobs.path(image)
-            try:
-                os.link(source, target)  # blobs are immutable, so sharing the inode is safe
-            except OSError:
-                shutil.copyfile(source, target)

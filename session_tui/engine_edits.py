@@ -1,0 +1,92 @@
+"""Engine operations that change a session's header: references, parameters, spec, provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from session_tui.engine_refs import RefInput, read_ref, store_ref
+from session_tui.errors import InvalidInput
+from session_tui.model import CharacterSpec, GenerationParams, Session, SessionHeader, make
+
+if TYPE_CHECKING:
+    from session_tui.engine import Engine
+
+
+class HeaderEdits:
+    """Mixed into Engine. Each edit runs under the session lock and saves the header atomically."""
+
+    def add_references(self: Engine, name: str, refs: Iterable[RefInput]) -> Session:
+        sd = self.session_dir(name)
+        refs = list(refs)
+        loaded = [(r, read_ref(r)) for r in refs]
+        with sd.lock():
+            header = sd.read_header()
+            self._check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
+            known = {r.sha256 for r in header.references}
+            for r, data in loaded:
+                ref = store_ref(sd, r, data)
+                if ref.sha256 not in known:
+                    header.references = [*header.references, ref]
+                    known.add(ref.sha256)
+            sd.write_header(header)
+        return sd.load()
+
+    def update_header(self: Engine, name: str, change: Callable[[SessionHeader], None]) -> Session:
+        """Apply ``change`` (which may raise to refuse) to the header and save it atomically."""
+        sd = self.session_dir(name)
+        with sd.lock():
+            header = sd.read_header()
+            change(header)
+            header = SessionHeader.model_validate(header.model_dump())
+            sd.write_header(header)
+        return sd.load()
+
+    def remove_reference(self: Engine, name: str, sha256: str) -> Session:
+        def change(header: SessionHeader) -> None:
+            kept = [r for r in header.references if not r.sha256.startswith(sha256)]
+            if len(kept) == len(header.references):
+                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}.")
+            header.references = kept
+        return self.update_header(name, change)
+
+    def set_params(self: Engine, name: str, **changes: Any) -> Session:
+        def change(header: SessionHeader) -> None:
+            params = header.params.merged(**changes)
+            self._check_params(self.provider(header.provider), params)
+            header.params = params
+        return self.update_header(name, change)
+
+    def relabel_reference(self: Engine, name: str, sha256: str, label: str) -> Session:
+        label = label.strip()
+        if not label:
+            raise InvalidInput("The label is empty; give the reference a short name such as 'front'.")
+
+        def change(header: SessionHeader) -> None:
+            matches = [r for r in header.references if sha256 and r.sha256.startswith(sha256)]
+            if len(matches) != 1:
+                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}." if not matches
+                                   else f"Several references start with {sha256!r}; give more of the hash.")
+            header.references = [r.model_copy(update={"label": label}) if r is matches[0] else r
+                                 for r in header.references]
+        return self.update_header(name, change)
+
+    def set_character(self: Engine, name: str, spec: CharacterSpec) -> Session:
+        def change(header: SessionHeader) -> None:
+            header.character = spec
+        return self.update_header(name, change)
+
+    def set_seed(self: Engine, name: str, seed: int | None) -> Session:
+        """Like ``set_params(seed=...)``, but ``None`` clears the seed instead of keeping it."""
+        def change(header: SessionHeader) -> None:
+            header.params = make(GenerationParams, {**header.params.model_dump(), "seed": seed})
+        return self.update_header(name, change)
+
+    def set_provider(self: Engine, name: str, profile: str) -> Session:
+        """Move the session to another provider profile, refused if its params or references do not fit."""
+        def change(header: SessionHeader) -> None:
+            provider = self.provider(profile)
+            self._check_params(provider, header.params)
+            self._check_ref_count(provider, len(header.references))
+            header.provider, header.kind, header.model = provider.name, provider.kind, provider.model
+        return self.update_header(name, change)

@@ -1,0 +1,45 @@
+"""Reference images offered by the user: parsed, checked in full, then stored with their provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from session_tui.images import inspect_image, verify_decodes
+from session_tui.model import ReferenceImage
+from session_tui.store.sessions import SessionDir
+from session_tui.userfiles import read_user_file
+
+
+@dataclass(frozen=True)
+class RefInput:
+    """A reference image to add: a file path, with an optional label and role."""
+
+    path: Path
+    label: str = ""
+    role: str = "other"
+
+    @classmethod
+    def parse(cls, text: str) -> RefInput:
+        """``PATH`` or ``PATH=LABEL`` (a path that itself contains '=' still works)."""
+        path, sep, label = text.rpartition("=")
+        if not sep or Path(text).exists():
+            return cls(Path(text))
+        return cls(Path(path), label.strip())
+
+
+def read_ref(ref: RefInput) -> bytes:
+    data = read_user_file(ref.path, "Reference image")
+    # Check every image before any is stored, so one bad file refuses the command with nothing written.
+    what = f"Reference {ref.path.name!r}"
+    inspect_image(data, what)
+    verify_decodes(data, what)
+    return data
+
+
+def store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:
+    from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
+
+    stored = sd.blobs.put(data, f"Reference {ref.path.name!r}")
+    return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
+                          source=str(ref.path.expanduser().absolute()), **source_fields(data))
