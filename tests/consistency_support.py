@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
 
-from session_tui.cli.main import main
+from rel_support import CliResult, run_cli
 from session_tui.model import CharacterSpec
 
 ORANGE = CharacterSpec(name="Little Orange", hair="orange pigtails", eyes="big brown eyes",
@@ -18,22 +15,9 @@ ORANGE = CharacterSpec(name="Little Orange", hair="orange pigtails", eyes="big b
                        keep=["same orange pigtails", "same blush"])
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-def cli(*argv: str) -> Run:
-    """Run the CLI in this process; a traceback escapes and fails the test."""
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return Run(code, out.getvalue(), err.getvalue())
+# One in-process CLI runner serves every test helper module.
+Run = CliResult
+cli = run_cli
 
 
 def refused(run: Run, code: int = 2) -> str:
