@@ -127,6 +127,12 @@ FOUND_AND_FIXED = [
         "test_fuzz_parsers.py::test_chat_answers (found by hypothesis)",
     ),
     (
+        "An image URL whose server drips one byte at a time (never tripping a read timeout) hung the turn "
+        "until cancelled.",
+        "providers/sdk.py: a deadline for the whole download (three times the read timeout).",
+        "test_hostile_responses.py::test_image_url_that_trickles_is_stopped_by_a_total_deadline",
+    ),
+    (
         "'session-tui check \"\"' checked every session instead of refusing the empty name.",
         "cli/check_cmd.py.",
         "test_path_safety.py::test_bad_session_names_are_refused_everywhere[]",
@@ -335,6 +341,10 @@ def render(
         "- Import: `session-tui import ZIP` takes only a session's own files, refuses `..`, absolute paths, "
         "backslashes, drive letters, links, duplicate names and zip bombs before reading, and checks the result "
         "before it appears (`tests/test_import.py`, and the fuzz row above).",
+        "- Hostile answers from a local HTTP server (`tests/test_hostile_responses.py`): 6 MB of text, HTML "
+        "instead of JSON, invalid base64, a `data:text/html` image, redirects (followed without the key; "
+        "`file://` refused), a download that never ends (cut at the size cap), one that stalls and one that "
+        "drips (timeouts): each fails the turn in one sentence and keeps the prompt.",
         "- Concurrency: `tests/test_concurrency.py` (six writers at once, a held lock, racing resets).",
         "- Secrets: `tests/test_secrets.py` drives every network provider kind through the CLI against a "
         "local server with the key in the environment and in the keys file, including 401 answers that quote "
@@ -356,6 +366,8 @@ def render(
         "folder in the home's `.tmp/`, which `session-tui check --repair` removes.",
         "- Reads are not locked: `show` or `export` during a `send` sees the session as of its last whole "
         "record.",
+        "- The service's own answer (not a linked image) is read by the SDK with per-read timeouts only: a "
+        "service that drips its JSON forever holds the turn until it is cancelled (Esc in the TUI, Ctrl-C).",
         "- Root ignores file modes, so the read-only tests inject EROFS/EACCES rather than chmod a folder "
         "(a chmod test runs when the suite is not run as root).",
         "",

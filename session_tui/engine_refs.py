@@ -40,6 +40,6 @@ def read_ref(ref: RefInput) -> bytes:
 def store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:
     from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
 
-    stored = sd.blobs.put(data, f"Reference {ref.path.name!r}")
+    stored = sd.blobs.put(data, f"Reference {ref.path.name!r}", decoded=True)  # read_ref decoded it
     return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
                           source=str(ref.path.expanduser().absolute()), **source_fields(data))

@@ -70,6 +70,9 @@ def upright(data: bytes) -> bytes:
     is stored, means the model, the TUI and exports all see the same picture. Call after
     ``inspect_image`` has accepted ``data``.
     """
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and b"eXIf" not in data and b"Raw profile type exif" not in data:
+        # A PNG carries EXIF only in those chunks, and Pillow decodes every pixel to look for them.
+        return data
     from PIL import Image, ImageOps
 
     try:

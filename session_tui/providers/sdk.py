@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -126,7 +127,12 @@ class Wire:
                                     f"{max_bytes // 1_000_000} MB download limit.")
             chunks: list[bytes] = []
             total = 0
+            # Each read has its timeout; a server dripping a byte at a time needs a deadline for the whole.
+            deadline = time.monotonic() + 3 * min(self.timeout_s, DOWNLOAD_TIMEOUT_S)
             for chunk in response.iter_bytes():
+                if time.monotonic() > deadline:
+                    raise ProviderError(f"{service} linked an image that was still arriving after "
+                                        f"{3 * min(self.timeout_s, DOWNLOAD_TIMEOUT_S):.0f} s; it was abandoned.")
                 total += len(chunk)
                 if total > max_bytes:
                     raise ProviderError(f"{service} linked an image larger than the {max_bytes // 1_000_000} MB "

@@ -26,10 +26,15 @@ class BlobStore:
     def path_for(self, sha256: str, mime: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}{EXT_BY_MIME.get(mime, '.bin')}"
 
-    def put(self, data: bytes, what: str = "The image") -> ImageRef:
-        """Validate and store ``data``; storing the same bytes twice writes once."""
+    def put(self, data: bytes, what: str = "The image", *, decoded: bool = False) -> ImageRef:
+        """Validate and store ``data``; storing the same bytes twice writes once.
+
+        ``decoded``: the caller has just decoded these very bytes in full (``verify_decodes``), so
+        the check is not paid twice; a 1K PNG takes about as long to decode as the rest of a turn.
+        """
         info = inspect_image(data, what)
-        verify_decodes(data, what)
+        if not decoded:
+            verify_decodes(data, what)
         turned = upright(data)
         if turned is not data:  # an EXIF-rotated photo is stored the way it is meant to be seen
             data = turned

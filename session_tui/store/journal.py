@@ -76,6 +76,15 @@ def framed_payload(line: bytes) -> bytes | None:
     return payload
 
 
+def _lines(data: bytes, end: int) -> Iterator[bytes]:
+    """The newline-ended lines of ``data[:end]`` one at a time: a long journal is not copied whole."""
+    start = 0
+    while start < end:
+        stop = data.index(b"\n", start)
+        yield data[start:stop]
+        start = stop + 1
+
+
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -88,9 +97,8 @@ class Journal:
         not yielded. A loader uses it to parse and validate in one step where it can.
         """
         data = self.read_bytes()
-        lines = data.split(b"\n")
-        torn = lines.pop()  # text after the last newline: empty, or a record cut by a crash
-        for number, line in enumerate(lines, start=1):
+        whole = data.rfind(b"\n") + 1  # after it: nothing, or a record cut by a crash
+        for number, line in enumerate(_lines(data, whole), start=1):
             if not line.strip():
                 continue
             if consume is not None:
@@ -104,8 +112,9 @@ class Journal:
                     problems.append(f"journal line {number} is damaged and was skipped")
                 continue
             yield Record(type_, payload, number)
-        if torn.strip() and problems is not None:
-            problems.append(f"journal line {len(lines) + 1} was cut short by a crash and was skipped")
+        if data[whole:].strip() and problems is not None:
+            torn_line = data.count(b"\n") + 1
+            problems.append(f"journal line {torn_line} was cut short by a crash and was skipped")
 
     def read_bytes(self) -> bytes:
         """The whole file, refusing a link or anything but a regular file (a hostile folder)."""

@@ -19,11 +19,11 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from session_tui.errors import AlreadyExists, CorruptSession, NotFound
 from session_tui.model import Checkpoint, Session, SessionHeader, Turn, first_error, validate_name
+from session_tui.store import migrations
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
 from session_tui.store.lock import SessionLock
-from session_tui.store import migrations
 from session_tui.store.migrations import migrate_header, migrate_record
 
 HEADER = "session.json"
