@@ -50,9 +50,11 @@ if TYPE_CHECKING:
 
 ProviderFactory = Callable[[Config, str | None, Home], Provider]
 
-# Only the newest turns' pictures are sent again: the last is the one being edited, and carrying
-# every earlier picture would make each turn cost more the longer the session grows (a
-# 1,000-turn session could not be sent at all). Earlier turns still go as text.
+# Only the newest turns are replayed, so a turn costs the same however long the session grows: an
+# image model reads little context (Gemini 3 Pro Image about 65k tokens), the SDK's work grows
+# with every message, and carrying every picture made a 1,000-turn session impossible to send.
+# Of those turns only the newest bring their pictures: the last is the one being edited.
+HISTORY_TURNS = 8
 HISTORY_IMAGES = 2
 
 
@@ -158,7 +160,8 @@ class Engine(HeaderEdits, LineageOps):
                     raise ProviderError(
                         "The service answered with text but no image" + (f": {result.text[:200]}" if result.text else "."),
                         reply_text=result.text)
-                turn.images = [sd.blobs.put(data, "The image the provider returned") for data in result.images]
+                turn.images = [sd.blobs.put(data, "The image the provider returned", decoded=result.decoded)
+                               for data in result.images]
             except (SessionTuiError, KeyboardInterrupt) as exc:
                 self._finish(sd, turn, started, failure=exc)
                 raise
@@ -209,7 +212,7 @@ class Engine(HeaderEdits, LineageOps):
     def _request(self, sd: SessionDir, session: Session, turn: Turn, cancel: threading.Event) -> GenerationRequest:
         load = sd.blobs.read
         references = [InputImage(r, load, r.label, r.role) for r in session.header.references]
-        done = [t for t in session.turns if t.status == "ok" and t.images]
+        done = [t for t in session.turns if t.status == "ok" and t.images][-HISTORY_TURNS:]
         pictured = len(done) - HISTORY_IMAGES  # older turns are replayed as text only
         history = [
             HistoryTurn(t.index, t.prompt, t.prompt_sent, t.reply_text,
@@ -263,11 +266,10 @@ class Engine(HeaderEdits, LineageOps):
             raise StorageError(f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}.") from None
 
     def request_estimate(self, session: Session) -> tuple[int, int]:
-        """Roughly the bytes the next turn sends (references and the last image, base64) and the budget."""
+        """Roughly the bytes the next turn sends (references and the replayed pictures, base64) and the budget."""
         images: list[ImageRef] = list(session.header.references)
-        last = session.last_image_turn()
-        if last is not None:
-            images += last.images
+        pictured = [t for t in session.turns if t.status == "ok" and t.images][-HISTORY_IMAGES:]  # as _request
+        images += [i for t in pictured for i in t.images]
         try:
             budget_mb = self.config.profile(session.header.provider)[1].request_budget_mb
         except SessionTuiError:

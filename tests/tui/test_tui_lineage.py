@@ -140,3 +140,22 @@ async def test_reset_is_suggested_past_the_configured_threshold(home, make_app) 
         assert any("reset by promotion" in m for m in notifications(app))
         await pilot.press("ctrl+r")
         assert isinstance(app.screen, PromoteScreen)
+
+
+async def test_any_result_image_can_be_promoted(engine: Engine, make_app) -> None:
+    offline_session(engine, turns=3)
+    app = make_app(engine, start="demo")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.query_one(Conversation).focus()
+        await pilot.press("up", "up")  # newest, then turn 2
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, PromoteScreen) and form.source == "the image of turn 2"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        new = engine.load("demo-r1")
+        assert app.screen.session_name == "demo-r1"
+        assert new.header.parent.turn == 2 and new.header.parent.checkpoint is None
+        assert new.header.references[0].sha256 == engine.load("demo").turn(2).images[0].sha256

@@ -189,15 +189,18 @@ def test_engine_set_seed_character_and_provider(home: Home) -> None:
     assert engine.load("demo").header.provider == "other"
 
 
-def test_engine_request_estimate_counts_references_and_the_last_image(engine: Engine, png: Path) -> None:
+def test_engine_request_estimate_counts_references_and_the_replayed_images(engine: Engine, png: Path) -> None:
+    from session_tui.engine import HISTORY_IMAGES
+
     engine.new_session("demo", refs=[RefInput(png)])
     session = engine.load("demo")
     ref_bytes = session.header.references[0].size_bytes
     assert engine.request_estimate(session) == (ref_bytes * 4 // 3, 20_000_000)
-    engine.send("demo", "x", seed=1)
+    for seed in range(HISTORY_IMAGES + 2):
+        engine.send("demo", f"scene {seed}", seed=seed)
     session = engine.load("demo")
-    last = session.turns[-1].images[0].size_bytes
-    assert engine.request_estimate(session)[0] == (ref_bytes + last) * 4 // 3
+    replayed = sum(t.images[0].size_bytes for t in session.turns[-HISTORY_IMAGES:])
+    assert engine.request_estimate(session)[0] == (ref_bytes + replayed) * 4 // 3
 
 
 def test_engine_export(engine: Engine, tmp_path: Path) -> None:

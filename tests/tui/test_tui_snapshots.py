@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import os
 import time
 from pathlib import Path
 
 import pytest
-from conftest import SIZE, eventually, offline_session, settle
+from conftest import SIZE, eventually, factory, offline_session, settle
 
 from session_tui.engine import Engine
 from session_tui.model import CharacterSpec
+from session_tui.paths import Home
+from session_tui.providers.base import GenerationRequest, GenerationResult
+from session_tui.providers.offline import OfflineProvider
 from session_tui.tui.widgets.image_slot import ImageSlot
 
 STAMP = 1_767_225_600  # 2026-01-01 00:00 UTC
@@ -60,7 +64,25 @@ def test_home_screen(engine: Engine, make_app, snap_compare, frozen: None) -> No
     assert snap_compare(make_app(engine), terminal_size=SIZE, run_before=ready)
 
 
-def test_session_with_two_turns(engine: Engine, make_app, snap_compare, frozen: None) -> None:
+class Sketch(OfflineProvider):
+    """The offline provider's name and notice with a fixed picture, so this snapshot does not move
+    whenever the offline renderer's drawing is improved."""
+
+    def generate(self, request: GenerationRequest) -> GenerationResult:
+        from PIL import Image, ImageDraw
+
+        seed = request.params.seed or 0
+        image = Image.new("RGB", (256, 192), (250, 235, 215))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((80 + 10 * seed, 40, 176 + 10 * seed, 136), fill=(255, 140, 0))
+        draw.rectangle((0, 150, 256, 192), fill=(70, 130, 180))
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return GenerationResult(images=[out.getvalue()], text=f"A sketch (seed {seed}).", seed_honoured=True)
+
+
+def test_session_with_two_turns(home: Home, make_app, snap_compare, frozen: None) -> None:
+    engine = Engine(home, provider_factory=factory(Sketch, name="offline"))
     offline_session(engine, "little-orange", turns=2, character=CharacterSpec(name="Little Orange"))
     engine.approve("little-orange", turn=1, label="beach", note="the one")
 

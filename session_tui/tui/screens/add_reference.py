@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select, Static
 
-from session_tui.engine import RefInput
+from session_tui.engine_refs import RefInput
 from session_tui.errors import InvalidInput
 from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen

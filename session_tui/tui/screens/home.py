@@ -27,6 +27,16 @@ def lineage(summary: SessionSummary, children: list[str]) -> str:
     return "  ".join(parts)
 
 
+COLUMNS = ("Session", "Provider / model", "Turns", "Checkpoints", "Last change", "Lineage")
+
+
+def row_of(s: SessionSummary, children: list[str]) -> list[Text]:
+    if s.error:
+        return [Text(s.name), Text(f"damaged: {s.error}", "red"), Text(), Text(), Text(), Text()]
+    return [Text(s.name, "bold"), Text(f"{s.provider} / {s.model}"), Text(str(s.turns)), Text(str(s.checkpoints)),
+            Text(f"{s.modified_at:%Y-%m-%d %H:%M}"), Text(lineage(s, children))]
+
+
 def matches(summary: SessionSummary, query: str) -> bool:
     query = query.strip().lower()
     return not query or any(query in s.lower() for s in (summary.name, summary.provider, summary.model,
@@ -65,8 +75,6 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#sessions", DataTable)
-        table.add_columns("Session", "Provider / model", "Turns", "Checkpoints", "Last change", "Lineage")
         self.query_one("#filter", Input).focus()
 
     def on_screen_resume(self) -> None:
@@ -83,20 +91,20 @@ Every saved session: its provider and model, turns, checkpoints, last change and
     def _fill(self) -> None:
         table = self.query_one("#sessions", DataTable)
         current = self.highlighted()
-        table.clear()
         query = self.query_one("#filter", Input).value
         children: dict[str, list[str]] = {}
         for s in self.summaries:
             if s.parent:
                 children.setdefault(s.parent, []).append(s.name)
         shown = [s for s in self.summaries if matches(s, query)]
-        for s in shown:
-            if s.error:
-                table.add_row(Text(s.name), Text(f"damaged: {s.error}", "red"), "", "", "", "", key=s.name)
-                continue
-            table.add_row(Text(s.name, "bold"), Text(f"{s.provider} / {s.model}"), str(s.turns),
-                          str(s.checkpoints), f"{s.modified_at:%Y-%m-%d %H:%M}",
-                          Text(lineage(s, children.get(s.name, []))), key=s.name)
+        rows = [row_of(s, children.get(s.name, [])) for s in shown]
+        # Widths are set from the rows rather than left to DataTable, which settles them later.
+        table.clear(columns=True)
+        for i, label in enumerate(COLUMNS):
+            width = max([len(label), *(r[i].cell_len for r in rows)])
+            table.add_column(label, width=min(width, 60))
+        for s, row in zip(shown, rows, strict=True):
+            table.add_row(*row, key=s.name)
         names = [s.name for s in shown]
         if current in names:
             table.move_cursor(row=names.index(current))

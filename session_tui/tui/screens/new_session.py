@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
-from session_tui.engine import RefInput
+from session_tui.engine_refs import RefInput
 from session_tui.errors import InvalidInput
 from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen
