@@ -150,6 +150,7 @@ class Engine(HeaderEdits, LineageOps):
                 request.history = []  # a series scene is a fresh picture from the references, not an edit
             turn.input_images = [r.sha256 for r in request.references] + [
                 img.sha256 for h in request.history[-1:] for img in h.images]
+            del session  # the request holds what it needs; a long conversation is let go meanwhile
             sd.append_turn(turn)
             started = time.monotonic()
             try:

@@ -8,14 +8,18 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from session_tui.config import Config, Profile
-from session_tui.engine import HISTORY_IMAGES, Engine
+from session_tui.engine import HISTORY_IMAGES, HISTORY_TURNS, Engine
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
+from session_tui.store import sessions
 from session_tui.store.journal import Journal, decode, encode
+from session_tui.store.sessions import SessionDir
 
 
 def png(shade: int) -> bytes:
@@ -79,3 +83,108 @@ def test_journal_reads_its_own_lines_and_reformatted_ones_and_rejects_altered_on
     problems: list[str] = []
     assert [(r.type, r.line) for r in journal.read(problems)] == [("turn", 1), ("checkpoint", 3)]
     assert problems == ["journal line 2 is damaged and was skipped"]
+
+
+def _both_ways(sd_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    fast = SessionDir(sd_path).load()
+    with monkeypatch.context() as m:
+        m.setattr(sessions, "fast_record", lambda payload: None)
+        slow = SessionDir(sd_path).load()
+    return fast, slow
+
+
+def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
+    engine.new_session("s")
+    for i in range(3):
+        engine.send("s", f"step {i}")
+    engine.approve("s", label="best")
+    sd = engine.session_dir("s")
+    good = sd.journal.path.read_bytes()
+    at = {"started_at": "2026-01-01T00:00:00Z"}  # else each load fills in its own "now"
+    odd = [
+        encode("turn", {"index": 9, "prompt": "a bool version", "schema_version": True, **at}),
+        encode("turn", {"index": "10", "prompt": "an index as text", **at}),
+        encode("turn", {"index": 11, "prompt": "from the future", "schema_version": 99, **at}),
+        encode("turn", {"index": 12, "prompt": "extra fields", "surprise": {"x": 1}, "duration_s": 2, **at}),
+        encode("turn", {"index": 1, "prompt": "bad image ref", "images": [{"sha256": "../../etc/passwd"}], **at}),
+        encode("marker", {"index": 13}),
+        encode("checkpoint", {"id": "cp9", "turn": 2, "image": {"sha256": "f" * 64}, "created_at": "yesterday"}),
+        encode("checkpoint", {"id": "cp8", "turn": 2, "image": {"sha256": "e" * 64}, "created_at": at["started_at"]}),
+        b'{"crc":"00000000","rec":{"data":{"index":14,"prompt":"bad crc"},"type":"turn"}}\n',
+    ]
+    sd.journal.path.write_bytes(good + b"".join(odd))
+    fast, slow = _both_ways(sd.path, monkeypatch)
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.warnings == slow.warnings and len(fast.warnings) >= 4
+    assert [t.index for t in fast.turns] == [1, 2, 3, 10, 12]  # 9 and 11 refused either way
+    here = Path(__file__).parent
+    for fixture in [*(here / "fixtures" / "schema1").iterdir(), *(here.parent / "sessions").iterdir()]:
+        if (fixture / "session.json").exists():
+            fast, slow = _both_ways(fixture, monkeypatch)
+            assert fast.model_dump() == slow.model_dump() and fast.warnings == slow.warnings
+
+
+def test_a_png_is_turned_upright_only_when_it_carries_exif(tmp_path: Path) -> None:
+    from session_tui.images import upright
+
+    plain = io.BytesIO()
+    Image.new("RGB", (30, 20), (200, 10, 10)).save(plain, format="PNG")
+    assert upright(plain.getvalue()) == plain.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    tagged = io.BytesIO()
+    Image.new("RGB", (30, 20), (200, 10, 10)).save(tagged, format="PNG", exif=exif)
+    assert b"eXIf" in tagged.getvalue()
+    with Image.open(io.BytesIO(upright(tagged.getvalue()))) as img:
+        assert img.size == (20, 30)
+
+
+def test_only_the_newest_turns_are_replayed_at_all(home: Home) -> None:
+    recorder = Recorder()
+    engine = Engine(home, Config(), provider_factory=lambda c, n, h: recorder)
+    engine.new_session("long")
+    sent = HISTORY_TURNS + 4
+    for i in range(1, sent + 1):
+        engine.send("long", f"step {i}")
+    last = recorder.requests[-1]  # the request of turn `sent`: the turns before it, newest only
+    assert [index for index, *_ in last] == list(range(sent - HISTORY_TURNS, sent))
+
+
+def test_the_offline_renderer_keeps_an_edit_made_long_before_the_replayed_turns(engine: Engine) -> None:
+    from session_tui.providers.offline import LOOK_CHUNK
+
+    def look(name: str, index: int) -> dict[str, Any]:
+        sd = engine.session_dir(name)
+        with Image.open(io.BytesIO(sd.blobs.read(engine.load(name).turn(index).images[0]))) as img:
+            return dict(json.loads(img.info[LOOK_CHUNK]))
+
+    engine.new_session("edited")
+    engine.send("edited", "make the hoodie blue", seed=1)
+    for i in range(HISTORY_TURNS + 2):
+        engine.send("edited", "standing in the studio", seed=2 + i)
+    engine.new_session("plain")
+    engine.send("plain", "standing in the studio", seed=1)
+    last = HISTORY_TURNS + 3
+    assert look("edited", last)["top"] == look("edited", 1)["top"] != look("plain", 1)["top"]
+
+
+@pytest.mark.parametrize("decoded", [True, False])
+def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
+        home: Home, monkeypatch: pytest.MonkeyPatch, decoded: bool) -> None:
+    from session_tui.store import blobs
+
+    class Checked(Recorder):
+        def generate(self, request: GenerationRequest) -> GenerationResult:
+            result = super().generate(request)
+            result.decoded = decoded
+            return result
+
+    calls: list[int] = []
+    real = blobs.verify_decodes
+    monkeypatch.setattr(blobs, "verify_decodes", lambda data, what="": calls.append(len(data)) or real(data, what))
+    engine = Engine(home, Config(), provider_factory=lambda c, n, h: Checked())
+    engine.new_session("s")
+    turn = engine.send("s", "a picture")
+    assert turn.status == "ok" and len(calls) == (0 if decoded else 1)

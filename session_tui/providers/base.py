@@ -94,6 +94,7 @@ class GenerationResult:
     provider_state: dict[str, Any] = field(default_factory=dict)
     request_info: dict[str, Any] = field(default_factory=dict)
     seed_honoured: bool = False
+    decoded: bool = False  # every image was already decoded in full (and would be again for nothing)
 
 
 class Provider(ABC):

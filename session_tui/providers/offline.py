@@ -68,9 +68,14 @@ class OfflineProvider(Provider):
         return look_from_spec(request.character)
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        look = self.start_look(request)
-        for turn in request.history:
-            look = apply_prompt(look, turn.prompt)
+        # The newest picture carries the look it was drawn with, every earlier edit included, so
+        # the conversation need not be replayed (the engine sends only its newest turns).
+        newest = request.history[-1].images[:1] if request.history else []
+        look = _look_from_image(newest[0]) if newest else None
+        if look is None:
+            look = self.start_look(request)
+            for turn in request.history:
+                look = apply_prompt(look, turn.prompt)
         look = apply_prompt(look, request.typed or request.prompt)
         seed = request.params.seed if request.params.seed is not None else secrets.randbits(32)
         img = render(look, request.params.aspect_ratio, request.params.image_size, seed,

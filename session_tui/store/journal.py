@@ -76,15 +76,6 @@ def framed_payload(line: bytes) -> bytes | None:
     return payload
 
 
-def _lines(data: bytes, end: int) -> Iterator[bytes]:
-    """The newline-ended lines of ``data[:end]`` one at a time: a long journal is not copied whole."""
-    start = 0
-    while start < end:
-        stop = data.index(b"\n", start)
-        yield data[start:stop]
-        start = stop + 1
-
-
 class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -96,9 +87,12 @@ class Journal:
         ``consume`` is offered each intact line's payload first (in order); the lines it takes are
         not yielded. A loader uses it to parse and validate in one step where it can.
         """
-        data = self.read_bytes()
-        whole = data.rfind(b"\n") + 1  # after it: nothing, or a record cut by a crash
-        for number, line in enumerate(_lines(data, whole), start=1):
+        for number, raw in enumerate(self._stream(), start=1):
+            if not raw.endswith(b"\n"):  # the last line, cut short by a crash (or nothing but blanks)
+                if raw.strip() and problems is not None:
+                    problems.append(f"journal line {number} was cut short by a crash and was skipped")
+                break
+            line = raw[:-1]
             if not line.strip():
                 continue
             if consume is not None:
@@ -112,9 +106,26 @@ class Journal:
                     problems.append(f"journal line {number} is damaged and was skipped")
                 continue
             yield Record(type_, payload, number)
-        if data[whole:].strip() and problems is not None:
-            torn_line = data.count(b"\n") + 1
-            problems.append(f"journal line {torn_line} was cut short by a crash and was skipped")
+
+    def _stream(self) -> Iterator[bytes]:
+        """The file's lines as read, one at a time (a long journal is never held whole), refusing
+        a link or anything but a regular file, as ``read_bytes`` does."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise CorruptSession(_unreadable(self.path, exc)) from None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise CorruptSession(f"{self.path} is not a regular file; run 'session-tui check "
+                                     f"{self.path.parent.name}'.")
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                yield from fh
+        except OSError as exc:
+            raise CorruptSession(_unreadable(self.path, exc)) from None
+        finally:
+            os.close(fd)
 
     def read_bytes(self) -> bytes:
         """The whole file, refusing a link or anything but a regular file (a hostile folder)."""
