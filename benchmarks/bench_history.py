@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import perfkit as pk  # noqa: E402
-from bench_turn import script  # noqa: E402
+import perfkit as pk
+from bench_turn import script
 
 SIZES = (1, 100, 1000)
 
@@ -71,12 +71,13 @@ def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
     return results
 
 
-def report(quick: bool = False) -> str:
+def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
     os.environ[pk.KEY_ENV] = pk.KEY
-    repeats = 3 if quick else 5
+    repeats = 3 if quick else 7
     results = measure(repeats)
     rows = []
     worst = 0.0
+    checks = []
     for label, by_size in results.items():
         base_t = pk.median([t for t, _ in by_size[SIZES[0]]])
         base_m = pk.median([m for _, m in by_size[SIZES[0]]])
@@ -86,16 +87,21 @@ def report(quick: bool = False) -> str:
             m = pk.median([m for _, m in by_size[n]])
             worst = max(worst, t / base_t, m / base_m)
             cells.append(f"{pk.fmt_ms(t)} ({t / base_t:.2f}×), {m / 1000:.0f} MB ({m / base_m:.2f}×)")
+        top_t = max(pk.median([t for t, _ in by_size[n]]) / base_t for n in SIZES)
+        top_m = max(pk.median([m for _, m in by_size[n]]) / base_m for n in SIZES)
+        if label != "open (whole process)":
+            checks.append(pk.Check(f"{label}: 100 and 1,000 turns within 1.2× of 1 turn (time, memory)",
+                                   f"{top_t:.2f}×, {top_m:.2f}×", top_t <= 1.2 and top_m <= 1.2))
         rows.append((label, *cells))
     lines = ["### History does not cost", "",
-             f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
+             (f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
              "1-turn session. `open: first paint` is from creating the app to the session screen "
              "showing its turns (Textual's `run_test`, imports excluded; memory is the whole probe "
-             "process's).", "",
+             "process's)."), "",
              pk.table(["", *(f"{n:,} turn{'s' if n > 1 else ''}" for n in SIZES)], rows), "",
              f"**Largest ratio: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).", ""]
-    return "\n".join(lines)
+    return "\n".join(lines), checks
 
 
 if __name__ == "__main__":
-    print(report(quick="--quick" in sys.argv))
+    print(report(quick="--quick" in sys.argv)[0])

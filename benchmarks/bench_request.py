@@ -21,8 +21,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import perfkit as pk  # noqa: E402
-from bench_turn import script  # noqa: E402
+import perfkit as pk
+from bench_turn import script
 
 REFERENCES = 14
 BUDGET_MB = 20.0
@@ -96,7 +96,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
     }
 
 
-def report(quick: bool = False) -> str:
+def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
     os.environ[pk.KEY_ENV] = pk.KEY
     m = measure(quick)
     ratio = m["naive"] / m["body"]
@@ -108,12 +108,12 @@ def report(quick: bool = False) -> str:
              f"{m['images_sent']} images")]
     per_image = sorted({(role, f"{w}×{h}", mime.split('/')[-1], changed) for role, w, h, mime, _, changed in m["sizes"]})
     lines = ["### Request size", "",
-             f"Turn 20 of a session with {REFERENCES} references at 4K "
-             f"({pk.fmt_mb(m['original_bytes'])} of PNG in all); budget {BUDGET_MB:g} MB.", "",
+             (f"Turn 20 of a session with {REFERENCES} references at 4K "
+             f"({pk.fmt_mb(m['original_bytes'])} of PNG in all); budget {BUDGET_MB:g} MB."), "",
              pk.table(["request", "bytes", ""], rows), "",
-             f"**{ratio:.1f}x smaller than the naive request** (target >= 10x: {pk.verdict(ratio >= 10)}); "
+             (f"**{ratio:.1f}x smaller than the naive request** (target >= 10x: {pk.verdict(ratio >= 10)}); "
              f"under the budget: {pk.verdict(m['body'] <= m['budget'])}; smallest reference sent: {smallest} px "
-             "on its long side.", "",
+             "on its long side."), "",
              pk.table(["`session-tui send`, whole process", "time", "peak RSS"],
                       [("first turn with these references (scales all 14)", pk.fmt_ms(m["cold_s"]),
                         f"{m['cold_rss_kb'] / 1000:.0f} MB"),
@@ -122,8 +122,14 @@ def report(quick: bool = False) -> str:
              f"The turn's `request` record in the journal is {m['journal_request_bytes']} bytes.", "",
              "What was sent:", "",
              pk.table(["role", "size", "format", "what was done"], per_image), ""]
-    return "\n".join(lines)
+    checks = [pk.Check("request for turn 20, 14 references at 4K: >= 10× smaller than naive", f"{ratio:.1f}×",
+                       ratio >= 10),
+              pk.Check("... under the profile's budget", f"{pk.fmt_mb(m['body'])} of {pk.fmt_mb(m['budget'])}",
+                       m["body"] <= m["budget"]),
+              pk.Check("... references not scaled below the model's useful size (2048 px)", f"{smallest} px",
+                       smallest >= 2048)]
+    return "\n".join(lines), checks
 
 
 if __name__ == "__main__":
-    print(report(quick="--quick" in sys.argv))
+    print(report(quick="--quick" in sys.argv)[0])

@@ -21,7 +21,9 @@ class InstantProvider(Provider):
         return Capabilities(multi_turn=True, max_references=14, seed_honoured=False)
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
-        return GenerationResult(images=[self.image], text="Here it is.", model="instant")
+        # decoded=True as the network providers report it: they decode every image they receive to
+        # check it, and that is part of the request, not of the engine's own work.
+        return GenerationResult(images=[self.image], text="Here it is.", model="instant", decoded=True)
 
 
 def instant_engine(home: Path, image: bytes) -> Engine:

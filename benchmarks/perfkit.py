@@ -118,7 +118,7 @@ class LocalService:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 service.seen.append(Captured(self.path, len(body), body if service.keep_bodies else None))
@@ -235,8 +235,7 @@ def grow_session(home: Path, name: str, template: dict[str, Any], turns: int, im
             pending = {**done, "status": "pending", "images": [], "reply_text": "", "usage": {},
                        "request": {}, "provider_state": {}, "score": None, "finished_at": None,
                        "duration_s": None}
-            for record in (pending, done):
-                fh.write(encode("turn", record))
+            fh.writelines(encode("turn", record) for record in (pending, done))
         os.fsync(fh.fileno())
 
 
@@ -246,6 +245,15 @@ def fmt_ms(seconds: float) -> str:
 
 def fmt_mb(n_bytes: float) -> str:
     return f"{n_bytes / 1_000_000:.1f} MB"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target of issue 7: what, the figure measured, whether it is met."""
+
+    target: str
+    figure: str
+    met: bool
 
 
 def verdict(ok: bool) -> str:

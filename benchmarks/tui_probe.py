@@ -23,18 +23,18 @@ from typing import Any
 
 START = time.perf_counter()
 
-from textual_image.widget import HalfcellImage  # noqa: E402
+from textual import events
+from textual_image.widget import HalfcellImage
 
-from session_tui.config import Config, Profile  # noqa: E402
-from session_tui.engine import Engine  # noqa: E402
-from session_tui.paths import Home  # noqa: E402
-from session_tui.providers.base import GenerationRequest, GenerationResult, Provider  # noqa: E402
-from session_tui.providers.offline import OfflineProvider  # noqa: E402
-from session_tui.tui.app import SessionTuiApp  # noqa: E402
-from session_tui.tui.screens.session import SessionScreen  # noqa: E402
-from session_tui.tui.widgets.prompt_input import PromptInput  # noqa: E402
-from session_tui.tui.widgets.turn_view import TurnView  # noqa: E402
-from textual import events  # noqa: E402
+from session_tui.config import Config, Profile
+from session_tui.engine import Engine
+from session_tui.paths import Home
+from session_tui.providers.base import GenerationRequest, GenerationResult, Provider
+from session_tui.providers.offline import OfflineProvider
+from session_tui.tui.app import SessionTuiApp
+from session_tui.tui.screens.session import SessionScreen
+from session_tui.tui.widgets.prompt_input import PromptInput
+from session_tui.tui.widgets.turn_view import TurnView
 
 SIZE = (120, 40)
 KEYS = 40
@@ -65,16 +65,22 @@ async def first_paint(home: Path, name: str) -> dict[str, Any]:
 class Held(OfflineProvider):
     """Draws like the offline renderer once released; until then waits, idle or busy."""
 
-    busy = False
+    busy = ""  # "", "python" or "encoding"
     started: threading.Event
     release: threading.Event
 
     def generate(self, request: GenerationRequest) -> GenerationResult:
         self.started.set()
-        blob = {"messages": [{"content": "x" * 200, "n": list(range(50))} for _ in range(200)]}
+        small = {"messages": [{"content": "x" * 200, "n": list(range(50))} for _ in range(200)]}
+        # A request body as big as the budget allows: 16 images of 1 MB as base64 data URLs.
+        big = {"messages": [{"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64," + "QUJD" * 350_000}}
+            for _ in range(16)]}]}
         while not (self.release.is_set() or request.cancel.is_set()):
-            if self.busy:
-                json.dumps(blob)  # pure interpreter work, like building and encoding a request body
+            if self.busy == "python":
+                json.dumps(small)  # interpreter work in small steps, like preparing a request
+            elif self.busy == "encoding":
+                json.dumps(big)  # one long C call that holds the interpreter, like encoding the body
             else:
                 self.release.wait(0.01)
         return super().generate(request)
@@ -82,7 +88,7 @@ class Held(OfflineProvider):
 
 async def key_latency(home: Path, name: str) -> dict[str, Any]:
     started, release = threading.Event(), threading.Event()
-    mode = {"busy": False}
+    mode = {"busy": ""}
 
     def factory(config: Config, profile: str | None, h: Home) -> Provider:
         provider = Held(profile or "held", Profile(kind="offline", model="held"), h)
@@ -114,8 +120,9 @@ async def key_latency(home: Path, name: str) -> dict[str, Any]:
             app.screen.query_one(PromptInput).text = ""
 
         await type_keys("idle")
-        for label, busy in (("drawing (provider waiting on the network)", False),
-                            ("drawing (provider keeping Python busy)", True)):
+        for label, busy in (("drawing, provider waiting on the network", ""),
+                            ("drawing, provider busy in Python", "python"),
+                            ("drawing, provider encoding a 22 MB request body", "encoding")):
             mode["busy"] = busy
             started.clear()
             release.clear()
