@@ -12,9 +12,10 @@ import os
 import stat
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from session_tui.errors import CorruptSession
 from session_tui.store.atomic import fsync_dir, storage_errors
@@ -107,12 +108,14 @@ class Journal:
                 continue
             yield Record(type_, payload, number)
 
-    def _stream(self) -> Iterator[bytes]:
-        """The file's lines as read, one at a time (a long journal is never held whole), refusing
-        a link or anything but a regular file, as ``read_bytes`` does."""
+    @contextmanager
+    def _open_regular(self) -> Iterator[BinaryIO | None]:
+        """The journal opened for reading (None if it does not exist), refusing a link or anything
+        but a regular file (a hostile folder)."""
         try:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
+            yield None
             return
         except OSError as exc:
             raise CorruptSession(_unreadable(self.path, exc)) from None
@@ -121,30 +124,22 @@ class Journal:
                 raise CorruptSession(f"{self.path} is not a regular file; run 'session-tui check "
                                      f"{self.path.parent.name}'.")
             with os.fdopen(os.dup(fd), "rb") as fh:
-                yield from fh
+                yield fh
         except OSError as exc:
             raise CorruptSession(_unreadable(self.path, exc)) from None
         finally:
             os.close(fd)
 
+    def _stream(self) -> Iterator[bytes]:
+        """The file's lines as read, one at a time: a long journal is never held whole."""
+        with self._open_regular() as fh:
+            if fh is not None:
+                yield from fh
+
     def read_bytes(self) -> bytes:
-        """The whole file, refusing a link or anything but a regular file (a hostile folder)."""
-        try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            return b""
-        except OSError as exc:
-            raise CorruptSession(_unreadable(self.path, exc)) from None
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise CorruptSession(f"{self.path} is not a regular file; run 'session-tui check "
-                                     f"{self.path.parent.name}'.")
-            with os.fdopen(os.dup(fd), "rb") as fh:
-                return fh.read()
-        except OSError as exc:
-            raise CorruptSession(_unreadable(self.path, exc)) from None
-        finally:
-            os.close(fd)
+        """The whole file (for check and repair, which need every byte)."""
+        with self._open_regular() as fh:
+            return fh.read() if fh is not None else b""
 
     def torn_tail(self) -> int:
         """How many bytes after the last newline (a half-written record)."""
