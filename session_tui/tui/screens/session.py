@@ -79,7 +79,7 @@ fork from it; otherwise these act on the newest image.
         yield Static("", id="last-export")
         yield GenerationStatus(id="generation-status")
         yield PromptInput(id="prompt")
-        yield Footer()
+        yield Footer(compact=True)  # compact: every key, F1 included, fits in 120 columns
 
     def on_mount(self) -> None:
         self.sub_title = self.session_name
