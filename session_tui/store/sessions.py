@@ -227,12 +227,12 @@ class Store:
                 try:
                     # rename() onto an existing non-empty folder fails, so a racing create cannot clobber.
                     os.rename(staging, final)
-                except OSError as exc:
+                except OSError:
                     if final.exists():
                         raise AlreadyExists(
                             f"A session named {header.name!r} already exists; choose another name."
                         ) from None
-                    raise exc
+                    raise
             fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
