@@ -68,10 +68,16 @@ async def test_failing_provider_notifies_the_reason_and_keeps_the_prompt(home: H
         assert app.screen.query_one("#turn-1", TurnView).has_class("-failed")
 
 
-async def test_escape_cancels_the_turn_in_flight_and_keeps_the_prompt(home: Home, make_app) -> None:
+def gated(home: Home) -> tuple[Engine, threading.Event, threading.Event]:
+    """A session whose provider signals ``started`` and then waits until ``gate`` is set."""
     started, gate = threading.Event(), threading.Event()
     engine = Engine(home, provider_factory=factory(GatedProvider, started=started, gate=gate))
     engine.new_session("demo")
+    return engine, started, gate
+
+
+async def test_escape_cancels_the_turn_in_flight_and_keeps_the_prompt(home: Home, make_app) -> None:
+    engine, started, gate = gated(home)
     app = make_app(engine, start="demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -93,9 +99,7 @@ async def test_escape_cancels_the_turn_in_flight_and_keeps_the_prompt(home: Home
 
 
 async def test_send_is_refused_while_a_turn_is_in_flight(home: Home, make_app) -> None:
-    started, gate = threading.Event(), threading.Event()
-    engine = Engine(home, provider_factory=factory(GatedProvider, started=started, gate=gate))
-    engine.new_session("demo")
+    engine, started, gate = gated(home)
     app = make_app(engine, start="demo")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
