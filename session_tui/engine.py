@@ -102,8 +102,8 @@ class Engine(HeaderEdits, LineageOps):
 
         def populate(sd: SessionDir) -> None:
             stored: list[ReferenceImage] = []
-            for r, data in loaded:
-                ref = store_ref(sd, r, data)
+            for r, read in loaded:
+                ref = store_ref(sd, r, read)
                 if all(ref.sha256 != s.sha256 for s in stored):  # the same image twice is one reference
                     stored.append(ref)
             header.references = stored
@@ -177,19 +177,22 @@ class Engine(HeaderEdits, LineageOps):
             turn.request = result.request_info
             turn.model = result.model or turn.model
             turn.seed_honoured = result.seed_honoured and params.seed is not None
-            interrupted = self._score(sd, header, turn)
+            interrupted = self._score(sd, header, turn, result.previews[0] if result.previews else None)
             self._finish(sd, turn, started)
             if interrupted:
                 raise KeyboardInterrupt  # delivered once the picture is safely recorded
             return turn
 
     @staticmethod
-    def _score(sd: SessionDir, header: SessionHeader, turn: Turn) -> bool:
-        """Put the local consistency score on the turn; never fails it. True if Ctrl-C came meanwhile."""
+    def _score(sd: SessionDir, header: SessionHeader, turn: Turn, preview: Any = None) -> bool:
+        """Put the local consistency score on the turn; never fails it. True if Ctrl-C came meanwhile.
+
+        ``preview``: the small copy the provider made when it decoded the picture, if it did.
+        """
         from session_tui.scoring.session import score_image  # Pillow work: loaded only when a turn is made
 
         try:
-            turn.score = score_image(sd, header, turn.images[0])
+            turn.score = score_image(sd, header, turn.images[0], preview)
         except KeyboardInterrupt:
             return True
         except SessionTuiError:

@@ -24,8 +24,8 @@ class HeaderEdits:
             header = sd.read_header()
             self._check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
             known = {r.sha256 for r in header.references}
-            for r, data in loaded:
-                ref = store_ref(sd, r, data)
+            for r, read in loaded:
+                ref = store_ref(sd, r, read)
                 if ref.sha256 not in known:
                     header.references = [*header.references, ref]
                     known.add(ref.sha256)

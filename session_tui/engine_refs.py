@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from session_tui.images import inspect_image, verify_decodes
 from session_tui.model import ReferenceImage
@@ -28,18 +29,29 @@ class RefInput:
         return cls(Path(path), label.strip())
 
 
-def read_ref(ref: RefInput) -> bytes:
+@dataclass(frozen=True)
+class ReadRef:
+    """A reference file read and decoded in full: its bytes, and the small copy the score reads."""
+
+    data: bytes
+    small: Any
+
+
+def read_ref(ref: RefInput) -> ReadRef:
     data = read_user_file(ref.path, "Reference image")
     # Check every image before any is stored, so one bad file refuses the command with nothing written.
     what = f"Reference {ref.path.name!r}"
     inspect_image(data, what)
-    verify_decodes(data, what)
-    return data
+    return ReadRef(data, verify_decodes(data, what, small=True))
 
 
-def store_ref(sd: SessionDir, ref: RefInput, data: bytes) -> ReferenceImage:
+def store_ref(sd: SessionDir, ref: RefInput, read: ReadRef) -> ReferenceImage:
     from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
+    from session_tui.scoring.session import remember_reference
 
-    stored = sd.blobs.put(data, f"Reference {ref.path.name!r}", decoded=True)  # read_ref decoded it
+    stored = sd.blobs.put(read.data, f"Reference {ref.path.name!r}", decoded=True)  # read_ref decoded it
+    # Its score features now, from the pixels just decoded: otherwise the first turn decodes every
+    # reference again (seconds, with fourteen 4K ones).
+    remember_reference(sd, stored, read.small)
     return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
-                          source=str(ref.path.expanduser().absolute()), **source_fields(data))
+                          source=str(ref.path.expanduser().absolute()), **source_fields(read.data))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 from session_tui.errors import InvalidInput
 
@@ -14,6 +15,9 @@ EXT_BY_MIME = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp",
 MAX_PIXELS = 64_000_000
 # Larger images are refused (a 60 MP photo is well below); user files have the same limit.
 MAX_IMAGE_BYTES = 100 * 2**20
+# The consistency score's copy of a picture (see small_copy): enough for a 64×64 colour sample and
+# a 32×32 hash, small enough to keep for the moment between checking an answer and scoring it.
+SMALL_SIDE = 256
 
 
 @dataclass(frozen=True)
@@ -90,12 +94,62 @@ def upright(data: bytes) -> bytes:
         return data
 
 
-def verify_decodes(data: bytes, what: str = "The image") -> None:
-    """Decode fully, to catch truncated files that open but do not load."""
+def verify_decodes(data: bytes, what: str = "The image", *, small: bool = False) -> Any:
+    """Decode fully, to catch truncated files that open but do not load.
+
+    With ``small``, return the picture's ``small_copy`` (None if it cannot be made), so whoever
+    checks an image also hands the score its pixels: a 1K PNG takes longer to decode than all of
+    the rest of a turn's own work.
+    """
     from PIL import Image
 
     try:
         with Image.open(io.BytesIO(data)) as img:
             img.load()
+            if not small:
+                return None
+            try:
+                return small_copy(img)
+            except Exception:  # noqa: BLE001 - the score says it could not analyse it; the image is fine
+                return None
     except Exception as exc:  # Pillow raises many types for broken data
         raise InvalidInput(f"{what} is damaged and does not decode ({exc}).") from None
+
+
+def small_copy(img: Any) -> Any:
+    """The copy of a decoded picture the consistency score reads: upright, RGB with transparency
+    laid on white, at most SMALL_SIDE pixels a side (box filter).
+
+    Every path to the score goes through here with the whole picture decoded (never JPEG's
+    reduced-scale draft), so a turn's stored score is what ``session-tui score`` computes again.
+    """
+    from PIL import Image, ImageOps
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # EXIF oddities are not the score's business
+        if img.getexif().get(0x0112, 1) in range(2, 9):  # exif_transpose copies even an upright picture
+            img = ImageOps.exif_transpose(img)
+    alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    mode = "RGBA" if alpha else "RGB"
+    small = img if img.mode == mode else img.convert(mode)
+    small = shrink(small, SMALL_SIDE)
+    if mode == "RGBA":
+        flat = Image.new("RGB", small.size, (255, 255, 255))
+        flat.paste(small, mask=small.getchannel("A"))
+        return flat
+    return small.copy() if small is img else small
+
+
+def shrink(img: Any, side: int) -> Any:
+    """``img`` box-filtered to at most ``side`` pixels on its long side, keeping its ratio (``img``
+    itself when it is that small already). RGB, RGBA or L only."""
+    from PIL import Image
+
+    factor = max(img.size) // side
+    if factor > 1:
+        img = img.reduce(factor)  # averages whole blocks, in C: four times faster than a box resize
+    if max(img.size) > side:
+        width, height = img.size
+        scale = side / max(width, height)
+        img = img.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
+    return img

@@ -136,10 +136,10 @@ def test_every_new_turn_is_scored_and_the_score_is_saved(engine: Engine, tmp_pat
                                    RuntimeError("a Pillow bug")])
 def test_a_score_that_cannot_be_computed_never_fails_the_turn(engine: Engine, monkeypatch: pytest.MonkeyPatch,
                                                              error: Exception) -> None:
-    def broken(data: bytes) -> Features:
+    def broken(small: Image.Image) -> Features:
         raise error
 
-    monkeypatch.setattr(scoring_session, "image_features", broken)
+    monkeypatch.setattr(scoring_session, "small_features", broken)
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "standing", seed=1)
     assert turn.status == "ok" and turn.images
@@ -204,10 +204,10 @@ def test_the_score_separates_the_same_character_from_different_characters() -> N
 
 
 def test_ctrl_c_while_scoring_keeps_the_picture(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    def interrupted(data: bytes) -> Features:
+    def interrupted(small: Image.Image) -> Features:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(scoring_session, "image_features", interrupted)
+    monkeypatch.setattr(scoring_session, "small_features", interrupted)
     engine.new_session("s", character=ORANGE)
     with pytest.raises(KeyboardInterrupt):
         engine.send("s", "standing", seed=1)

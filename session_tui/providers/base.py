@@ -95,6 +95,9 @@ class GenerationResult:
     request_info: dict[str, Any] = field(default_factory=dict)
     seed_honoured: bool = False
     decoded: bool = False  # every image was already decoded in full (and would be again for nothing)
+    # What that decoding left: each image's ``images.small_copy`` (or None), so the score does not
+    # decode the picture a second time.
+    previews: list[Any] = field(default_factory=list)
 
 
 class Provider(ABC):

@@ -21,7 +21,7 @@ from session_tui.providers.catalog import capabilities_for, family, host_of
 from session_tui.providers.errors import Where, from_sdk, redact, redact_error
 from session_tui.providers.input_cache import InputCache
 from session_tui.providers.keys import effective_base_url, lookup, resolve_api_key
-from session_tui.providers.parsers import Answer, checked_image
+from session_tui.providers.parsers import Answer, checked_preview
 from session_tui.providers.sdk import Wire
 
 T = TypeVar("T")
@@ -137,11 +137,11 @@ class NetworkProvider(Provider):
         images = list(answer.images)
         for url in answer.urls:
             images.append(wire.download(url, self.service))
-        images = [checked_image(data, self.service) for data in images]
+        previews = [checked_preview(data, self.service) for data in images]
         text = f"{text_prefix} {answer.text}".strip() if text_prefix else answer.text
         return GenerationResult(images=images, text=text, model=answer.model or self.model,
                                 usage=answer.usage, provider_state=answer.state, request_info=request_info,
-                                seed_honoured=False, decoded=True)  # checked_image decoded each one
+                                seed_honoured=False, decoded=True, previews=previews)
 
     def ratio_and_size(self, request: GenerationRequest) -> tuple[str, str | None]:
         size = request.params.image_size if self.sends_image_size() else None

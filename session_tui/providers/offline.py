@@ -14,6 +14,7 @@ from dataclasses import asdict
 
 from PIL import Image, PngImagePlugin
 
+from session_tui.images import small_copy
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
 from session_tui.providers.offline_art import render
 from session_tui.providers.offline_words import Look, apply_prompt, look_from_spec
@@ -92,4 +93,8 @@ class OfflineProvider(Provider):
             provider_state={"seed_used": seed},
             request_info={"input_images": len(request.references), "bytes_sent": 0},
             seed_honoured=True,
+            # Drawn here and encoded losslessly: nothing to check, and the score's copy comes
+            # from the drawing itself, with the very pixels the PNG holds.
+            decoded=True,
+            previews=[small_copy(img)],
         )

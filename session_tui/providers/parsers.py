@@ -91,14 +91,20 @@ def markdown_images(content: str) -> tuple[str, list[str]]:
 
 def checked_image(data: bytes, service: str) -> bytes:
     """``data`` if it is an image that fully decodes; a sentence otherwise."""
+    checked_preview(data, service)
+    return data
+
+
+def checked_preview(data: bytes, service: str) -> Any:
+    """Check as ``checked_image`` does and return what the decoding left for the score: the
+    image's ``images.small_copy`` (None if it could not be made)."""
     from session_tui.images import inspect_image, verify_decodes
 
     try:
         inspect_image(data, "The image")
-        verify_decodes(data, "The image")
+        return verify_decodes(data, "The image", small=True)
     except InvalidInput as exc:
         raise ProviderError(f"{service} sent an image that session-tui cannot use: {exc.message}") from None
-    return data
 
 
 def _sort_urls(urls: list[str], service: str) -> tuple[list[bytes], list[str]]:

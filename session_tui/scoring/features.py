@@ -1,22 +1,26 @@
 """What the score looks at in one image, computed on a small copy.
 
-A picture is decoded once, shrunk to at most ``WORK_SIDE`` pixels a side, and reduced to three
-things: its distinct colours in CIELAB with their shares (for palette adherence), a coarse CIELAB
-histogram (for colour similarity) and a 64-bit perceptual hash (for layout similarity).
+A picture's ``images.small_copy`` (made once, by whatever decoded the picture) is reduced to three
+things: the distinct colours of a ``WORK_SIDE`` sample in CIELAB with their shares (for palette
+adherence), a coarse CIELAB histogram (for colour similarity) and a 64-bit perceptual hash (for
+layout similarity).
 """
 
 from __future__ import annotations
 
 import io
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from session_tui.images import shrink, small_copy
 from session_tui.scoring.colour import Lab, srgb_to_lab
 
-FEATURES_VERSION = 1
-WORK_SIDE = 64  # colour work happens on at most 64×64 = 4096 pixels
+FEATURES_VERSION = 2
+# Colour work happens on at most 32×32 = 1024 pixels: every distinct colour is compared with every
+# palette colour in CIEDE2000, in Python, and at 64×64 that alone took 10 to 20 ms a turn, for a
+# separation no better (docs/SCORING.md).
+WORK_SIDE = 32
 HASH_SIDE = 32  # the perceptual hash reads a 32×32 grey copy
 # CIELAB histogram: lightness in 5 bands, a* and b* in 5 bands each, centred on neutral so greys
 # do not straddle a boundary.
@@ -61,22 +65,13 @@ def histogram_bin(lab: Lab) -> int:
     return (_bin(L_EDGES, lab[0]) * n + _bin(AB_EDGES, lab[1])) * n + _bin(AB_EDGES, lab[2])
 
 
-def _open_small(data: bytes) -> Any:
-    """An RGB copy at most a few hundred pixels a side; transparency is laid on white."""
-    from PIL import Image, ImageOps
+def open_small(data: bytes) -> Any:
+    """Decode ``data`` in full and return its ``images.small_copy``; raises whatever Pillow raises."""
+    from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # EXIF oddities are not the score's business
-        with Image.open(io.BytesIO(data)) as opened:
-            opened.draft("RGB", (WORK_SIDE * 4, WORK_SIDE * 4))  # JPEG decodes at 1/2…1/8 scale
-            img = ImageOps.exif_transpose(opened)
-            img.thumbnail((WORK_SIDE * 4, WORK_SIDE * 4), Image.Resampling.BOX)
-            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                rgba = img.convert("RGBA")
-                flat = Image.new("RGB", rgba.size, (255, 255, 255))
-                flat.paste(rgba, mask=rgba.getchannel("A"))
-                return flat
-            return img.convert("RGB")
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.load()
+        return small_copy(opened)
 
 
 def perceptual_hash(grey_pixels: list[int], side: int = HASH_SIDE) -> int:
@@ -96,17 +91,20 @@ def perceptual_hash(grey_pixels: list[int], side: int = HASH_SIDE) -> int:
 
 def image_features(data: bytes) -> Features:
     """Decode ``data`` and compute its features; raises whatever Pillow raises for broken images."""
+    return small_features(open_small(data))
+
+
+def small_features(small: Any) -> Features:
+    """The features of a picture's ``images.small_copy``."""
     from PIL import Image
 
-    small = _open_small(data)
-    work = small.copy()
-    work.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
+    work = shrink(small, WORK_SIDE)
     total = work.width * work.height
     counts = work.getcolors(total) or []
     hist = [0.0] * BINS
     colours: list[tuple[Lab, float]] = []
     for count, rgb in counts:
-        lab = srgb_to_lab(rgb[:3])
+        lab = srgb_to_lab(rgb)
         share = count / total
         hist[histogram_bin(lab)] += share
         colours.append((lab, share))

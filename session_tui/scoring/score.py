@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from session_tui.scoring.colour import delta_e_2000, hex_to_rgb, srgb_to_lab
+from session_tui.scoring.colour import hex_to_rgb, shares_within, srgb_to_lab
 from session_tui.scoring.features import Features, hamming, histogram_similarity
 
-SCORE_VERSION = 1
+SCORE_VERSION = 2  # 2: the colour sample is 32×32 (was 64×64), so a turn's score costs milliseconds
 PALETTE_DELTA_E = 10.0  # a pixel "is" a spec colour when CIEDE2000 is at most this
 PALETTE_FULL_SHARE = 0.01  # a spec colour counts fully present once it covers 1% of the picture
 HASH_UNRELATED = 32  # unrelated pictures differ in about half of the 64 hash bits
@@ -32,12 +32,8 @@ class Reference:
 
 def palette_coverage(features: Features, palette: Sequence[str]) -> dict[str, float]:
     """For each spec colour, the share of the picture within PALETTE_DELTA_E of it."""
-    out: dict[str, float] = {}
-    for colour in palette:
-        target = srgb_to_lab(hex_to_rgb(colour))
-        out[colour] = sum(share for lab, share in features.colours
-                          if delta_e_2000(lab, target) <= PALETTE_DELTA_E)
-    return out
+    targets = [srgb_to_lab(hex_to_rgb(colour)) for colour in palette]
+    return dict(zip(palette, shares_within(features.colours, targets, PALETTE_DELTA_E), strict=True))
 
 
 def compute_score(features: Features, references: Sequence[Reference], palette: Sequence[str]) -> dict[str, Any]:

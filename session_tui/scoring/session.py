@@ -14,8 +14,8 @@ from typing import Any
 
 from session_tui.errors import InvalidInput, SessionTuiError
 from session_tui.model import ImageRef, SessionHeader, Turn
-from session_tui.scoring.features import FEATURES_VERSION, Features, image_features
-from session_tui.scoring.score import Reference, compute_score
+from session_tui.scoring.features import FEATURES_VERSION, Features, image_features, open_small, small_features
+from session_tui.scoring.score import SCORE_VERSION, Reference, compute_score
 from session_tui.store.atomic import atomic_write
 from session_tui.store.sessions import SessionDir
 
@@ -36,22 +36,41 @@ def reference_features(sd: SessionDir, ref: ImageRef) -> Features:
     except (OSError, ValueError):
         pass
     features = image_features(sd.blobs.read(ref))
+    _cache(path, features)
+    return features
+
+
+def remember_reference(sd: SessionDir, ref: ImageRef, small: Any) -> None:
+    """Cache the features of a reference being added, from its ``images.small_copy``; never fails."""
+    if small is None:
+        return
+    try:
+        features = small_features(small)
+    except Exception:  # noqa: BLE001 - the first score computes them again, or says why it cannot
+        return
+    _cache(_cache_path(sd, ref), features)
+
+
+def _cache(path: Path, features: Features) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, json.dumps(features.to_json()).encode())
     except (OSError, SessionTuiError):
         pass  # a cache that cannot be written only makes the next score slower
-    return features
 
 
-def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef) -> dict[str, Any]:
-    """Score one stored image against the header's references and palette. Never raises for bad images."""
+def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef, small: Any = None) -> dict[str, Any]:
+    """Score one stored image against the header's references and palette. Never raises for bad images.
+
+    ``small``: the image's ``images.small_copy`` if the caller has it; otherwise it is decoded.
+    """
     try:
         refs = [Reference(r.sha256[:12], reference_features(sd, r)) for r in header.references
                 if r.sha256 != image.sha256]
-        doc = compute_score(image_features(sd.blobs.read(image)), refs, header.character.palette)
+        features = small_features(small if small is not None else open_small(sd.blobs.read(image)))
+        doc = compute_score(features, refs, header.character.palette)
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types; an unscorable picture is not a failed turn
-        doc = {"version": 1, "total": None, "parts": {}, "details": {},
+        doc = {"version": SCORE_VERSION, "total": None, "parts": {}, "details": {},
                "error": getattr(exc, "message", None) or f"the image could not be analysed ({exc.__class__.__name__})"}
     doc["image"] = image.sha256[:12]
     doc["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
