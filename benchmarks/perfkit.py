@@ -222,7 +222,9 @@ def grow_session(home: Path, name: str, template: dict[str, Any], turns: int, im
     two records a real turn leaves: pending, then finished with its score), in one write instead
     of thousands of fsyncs. ``images`` are ImageRef dicts already in the session's blob store.
     """
+    from session_tui.model import Turn
     from session_tui.store.journal import encode
+    from session_tui.store.sessions import turn_record
 
     path = home / name / "journal.jsonl"
     existing = path.read_bytes() if path.exists() else b""
@@ -230,12 +232,11 @@ def grow_session(home: Path, name: str, template: dict[str, Any], turns: int, im
         fh.write(existing)
         for i in range(1, turns + 1):
             image = images[i % len(images)]
-            done = {**template, "index": i, "prompt": f"{template['prompt']} (variation {i})",
-                    "prompt_sent": f"{template['prompt_sent']} (variation {i})", "images": [image]}
-            pending = {**done, "status": "pending", "images": [], "reply_text": "", "usage": {},
-                       "request": {}, "provider_state": {}, "score": None, "finished_at": None,
-                       "duration_s": None}
-            fh.writelines(encode("turn", record) for record in (pending, done))
+            done = Turn.model_validate({
+                **template, "index": i, "prompt": f"{template['prompt']} (variation {i})",
+                "prompt_sent": f"{template['prompt_sent']} (variation {i})", "images": [image]})
+            pending = done.model_copy(update={"status": "pending"})
+            fh.writelines(encode("turn", turn_record(t)) for t in (pending, done))
         os.fsync(fh.fileno())
 
 

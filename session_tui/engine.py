@@ -81,8 +81,9 @@ class Engine(HeaderEdits, LineageOps):
     def session_dir(self, name: str) -> SessionDir:
         return self.store.session(name)
 
-    def load(self, name: str) -> Session:
-        return self.session_dir(name).load()
+    def load(self, name: str, recent: int | None = None) -> Session:
+        """The session ``name``; with ``recent``, only its newest turns are built (see SessionDir.load)."""
+        return self.session_dir(name).load(recent)
 
     def provider(self, profile: str | None) -> Provider:
         return self._provider_factory(self.config, profile, self.home)

@@ -283,10 +283,22 @@ class Session(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, exclude=True, description="What loading skipped.")
+    earlier: dict[int, str] = Field(default_factory=dict, exclude=True, description=(
+        "The turns before ``turns`` that were not loaded (``SessionDir.load(recent=N)``): index to prompt."))
 
     @property
     def name(self) -> str:
         return self.header.name
+
+    @property
+    def turn_count(self) -> int:
+        """Every turn of the session, loaded or not."""
+        return len(self.earlier) + len(self.turns)
+
+    @property
+    def prompts(self) -> list[str]:
+        """Every turn's prompt as typed, oldest first, loaded or not."""
+        return [*self.earlier.values(), *(t.prompt for t in self.turns)]
 
     def turn(self, index: int) -> Turn:
         for turn in self.turns:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from session_tui.model import ImageRef, Session, Turn
+from session_tui.model import Checkpoint, ImageRef, Session, SessionHeader, Turn
 from session_tui.store.sessions import SessionDir, SessionSummary
 
 
 def image_json(sd: SessionDir, ref: ImageRef) -> dict[str, Any]:
-    return {**ref.model_dump(mode="json"), "path": str(sd.blobs.path(ref))}
+    return {**ref.model_dump(mode="json"), "path": sd.blobs.location(ref.sha256, ref.mime)}
 
 
 def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
     """What ``show --json`` prints: everything, with absolute paths to every image."""
-    h = session.header
+    return {**header_json(sd, session.header), "turns": [turn_json(sd, t) for t in session.turns],
+            **tail_json(sd, session.checkpoints, session.warnings)}
+
+
+def header_json(sd: SessionDir, h: SessionHeader) -> dict[str, Any]:
+    """The part of ``session_json`` before the turns."""
     return {
         "name": h.name,
         "path": str(sd.path),
@@ -27,18 +33,24 @@ def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
         "params": h.params.model_dump(mode="json"),
         "assemble_prompt": h.assemble_prompt,
         "character": h.character.model_dump(mode="json"),
-        "references": [
-            {**image_json(sd, r), "label": r.label, "role": r.role, "source": r.source,
-             "source_tool": r.source_tool, "source_prompt": r.source_prompt, "source_seed": r.source_seed}
-            for r in h.references
-        ],
-        "turns": [turn_json(sd, t) for t in session.turns],
+        "references": references_json(sd, h),
+    }
+
+
+def references_json(sd: SessionDir, h: SessionHeader) -> list[dict[str, Any]]:
+    return [{**image_json(sd, r), "label": r.label, "role": r.role, "source": r.source, "source_tool": r.source_tool,
+             "source_prompt": r.source_prompt, "source_seed": r.source_seed} for r in h.references]
+
+
+def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[str]) -> dict[str, Any]:
+    """The part of ``session_json`` after the turns."""
+    return {
         "checkpoints": [
             {"id": c.id, "label": c.label, "note": c.note, "turn": c.turn, "created_at": c.created_at.isoformat(),
              "image": image_json(sd, c.image), "path": str(sd.blobs.path(c.image))}
-            for c in session.checkpoints
+            for c in checkpoints
         ],
-        "warnings": session.warnings,
+        "warnings": warnings,
     }
 
 

@@ -188,3 +188,76 @@ def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
     engine.new_session("s")
     turn = engine.send("s", "a picture")
     assert turn.status == "ok" and len(calls) == (0 if decoded else 1)
+
+
+def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
+    engine.new_session("s")
+    for i in range(4):
+        engine.send("s", f"step {i}")
+    engine.approve("s", label="best")
+    sd = engine.session_dir("s")
+    at = {"started_at": "2026-01-01T00:00:00Z"}
+    sd.journal.path.write_bytes(sd.journal.path.read_bytes() + b"".join([
+        encode("turn", {"index": 2, "prompt": "a later record of turn 2 wins", **at}),  # pending: interrupted
+        encode("turn", {"index": 3, "prompt": "an invalid later record", "status": "lost", **at}),
+        encode("turn", {"index": "7", "prompt": "only the general path reads this one", **at}),
+    ]))
+    seen: list[int] = []
+
+    def keep(turn: Any) -> tuple[int, str, str]:
+        seen.append(turn.index)
+        return turn.index, turn.status, turn.prompt
+
+    log = sd.read_log(keep)
+    eager = sd.load()
+    assert log.turns == [(t.index, t.status, t.prompt) for t in eager.turns]
+    assert sorted(seen) == [1, 2, 2, 3, 4, 7]  # every ended record; a pending one only as its turn's last
+    assert log.warnings == eager.warnings and log.checkpoints == eager.checkpoints and len(eager.warnings) == 1
+    assert eager.turn(2).status == "interrupted" and eager.turn(3).status == "ok" and eager.turn(7).prompt
+    for fixture in [*(Path(__file__).parent / "fixtures" / "schema1").iterdir()]:
+        if (fixture / "session.json").exists():
+            whole = SessionDir(fixture).load()
+            assert SessionDir(fixture).read_log(lambda t: t.model_dump()).turns == [t.model_dump() for t in whole.turns]
+
+
+def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
+    from session_tui.cli.main import main
+    from session_tui.views import session_json
+
+    engine = Engine(home, Config(), provider_factory=lambda c, n, h: Recorder())
+    for name, turns in (("empty", 0), ("one", 1), ("three", 3)):
+        engine.new_session(name)
+        for i in range(turns):
+            engine.send(name, f"step {i} ✓ \"quoted\"\nand a second line")
+        if turns:
+            engine.approve(name)
+        assert main(["show", name, "--json"]) == 0
+        out = capsys.readouterr().out
+        sd = engine.session_dir(name)
+        assert out == json.dumps(session_json(sd, sd.load()), ensure_ascii=False, indent=2) + "\n"
+
+
+def test_a_load_of_the_recent_turns_builds_only_those_and_counts_the_rest(
+        tmp_path: Path) -> None:
+    engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
+    engine.new_session("s")
+    for i in range(1, 9):
+        engine.send("s", f"step {i}")
+    engine.approve("s", turn=2, label="early")
+    sd = engine.session_dir("s")
+    at = {"started_at": "2026-01-01T00:00:00Z"}
+    # A later record of an early turn (as `score` writes) and a turn cut off by a crash.
+    sd.journal.path.write_bytes(sd.journal.path.read_bytes() + encode(
+        "turn", {**engine.load("s").turn(3).model_dump(mode="json"), "reply_text": "rescored"}) + encode(
+        "turn", {"index": 9, "prompt": "cut off", **at}))
+    whole = sd.load()
+    for recent in (1, 3, 9, 20):
+        part = sd.load(recent)
+        assert part.turns == whole.turns[-recent:]
+        assert part.turn_count == whole.turn_count == 9 and part.prompts == whole.prompts
+        assert list(part.earlier) == [t.index for t in whole.turns[:-recent]]
+        assert part.checkpoints == whole.checkpoints and part.warnings == whole.warnings
+    assert sd.load(7).turns[0].reply_text == "rescored" and sd.load(1).turns[0].status == "interrupted"
+    assert sd.load(0).turns == [] and sd.load(0).turn_count == 9

@@ -176,6 +176,24 @@ def test_pending_turn_left_by_a_crash_loads_as_interrupted_with_its_prompt(sd: S
     assert t.status == "interrupted" and t.prompt == "prompt 1" and t.error
 
 
+def test_a_pending_record_holds_only_what_a_crash_must_not_lose(sd: SessionDir) -> None:
+    pending = Turn(index=1, prompt="on the beach", prompt_sent="Little Orange on the beach", provider="p",
+                   kind="openai-chat", model="m", input_images=["a" * 64] * 14, series={"name": "s", "key": "k"})
+    sd.append_turn(pending)
+    (line,) = (sd.path / JOURNAL).read_bytes().splitlines()
+    data = json.loads(line)["rec"]["data"]
+    assert set(data) == {"schema_version", "index", "prompt", "prompt_sent", "params", "provider", "kind", "model",
+                         "status", "started_at", "series"}
+    assert len(line) < 600  # fourteen input hashes would be another kilobyte, written twice a turn
+    back = sd.load().turns[0]
+    assert back.status == "interrupted" and back.error
+    assert back.model_dump(exclude={"status", "error", "input_images"}) == pending.model_dump(
+        exclude={"status", "error", "input_images"})
+    # the finished record is whole
+    sd.append_turn(pending.model_copy(update={"status": "ok"}))
+    assert sd.load().turns[0].input_images == ["a" * 64] * 14
+
+
 def test_torn_tail_is_skipped_then_cut_on_next_append(sd: SessionDir) -> None:
     sd.append_turn(turn(1))
     whole = encode("turn", turn(2).model_dump(mode="json"))
@@ -412,12 +430,13 @@ WRITER = textwrap.dedent("""
             session = sd.load()
             index = (session.turns[-1].index + 1) if session.turns else 1
             number = len(session.checkpoints) + 1
-            pending = Turn(index=index, prompt=f"prompt {index}", provider_state={"pad": "p" * pad})
+            # A pending record holds the prompt as sent: the pad makes it as large as asked.
+            pending = Turn(index=index, prompt=f"prompt {index}", prompt_sent="p" * pad)
             sd.append_turn(pending)
             buf = io.BytesIO()
             Image.new("RGB", (16, 16), (index % 256, index // 256 % 256, 7)).save(buf, format="PNG")
             image = sd.blobs.put(buf.getvalue())
-            done = pending.model_copy(update={"status": "ok", "images": [image], "provider_state": {}})
+            done = pending.model_copy(update={"status": "ok", "images": [image], "prompt_sent": ""})
             sd.append_turn(done)
             cp = Checkpoint(id=f"cp{number}", turn=index, image=image, label=f"label {number}")
             sd.append_checkpoint(cp)

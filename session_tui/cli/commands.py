@@ -4,10 +4,23 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from session_tui.cli.common import Context, add_json, add_params, add_refs, emit_json, param_changes
+from session_tui.cli.common import (
+    Context,
+    add_json,
+    add_params,
+    add_refs,
+    emit_json,
+    emit_json_with,
+    json_text,
+    param_changes,
+)
 from session_tui.errors import SessionTuiError
+
+if TYPE_CHECKING:
+    from session_tui.model import Turn
+    from session_tui.store.sessions import SessionDir
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -127,17 +140,16 @@ def _last_turn_index(ctx: Context) -> int | None:
 
 def _emit_turn_failure(ctx: Context, before: int) -> None:
     """With --json a failed turn still prints its record, so scripts see the stored failure."""
-    from session_tui.views import session_json
+    from session_tui.views import turn_json
 
     try:
         sd = ctx.engine.session_dir(ctx.args.name)
-        turns = session_json(sd, sd.load())["turns"]
+        turns = sd.load().turns
     except SessionTuiError:
         return
     last = turns[-1] if turns else None
-    if last and last["index"] > before and last["status"] in ("failed", "cancelled") \
-            and last["prompt"] == ctx.args.prompt:
-        emit_json(last)
+    if last and last.index > before and last.status in ("failed", "cancelled") and last.prompt == ctx.args.prompt:
+        emit_json(turn_json(sd, last))
 
 
 def cmd_approve(ctx: Context) -> int:
@@ -195,14 +207,17 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    from session_tui.views import session_json
+    from session_tui.views import header_json, tail_json, turn_json
 
     sd = ctx.engine.session_dir(ctx.args.name)
-    session = sd.load()
+    # Each turn is kept only as the text printed for it: a long session's models would cost
+    # several times the memory of a short one's.
     if ctx.args.json:
-        emit_json(session_json(sd, session))
+        log = sd.read_log(lambda t: json_text(turn_json(sd, t)))
+        doc = {**header_json(sd, log.header), "turns": None, **tail_json(sd, log.checkpoints, log.warnings)}
+        emit_json_with(doc, "turns", log.turns)
         return 0
-    # Straight from the models: building the whole JSON document would cost more than the printing.
+    session = sd.read_log(lambda t: _turn_line(sd, t))
     h = session.header
     print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
     if h.parent:
@@ -214,15 +229,19 @@ def cmd_show(ctx: Context) -> int:
         seed = f", seed {r.source_seed}" if r.source_seed is not None else ""
         source = f" (from {r.source_tool}{seed})" if r.source_tool else ""
         print(f"  ref {r.sha256[:12]} [{r.role}] {r.label}{source}")
-    for t in session.turns:
-        image = str(sd.blobs.path(t.images[0])) if t.images else (t.error or "")
-        score = f" score {t.score['total']}" if t.score and t.score.get("total") is not None else ""
-        print(f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}")
+    for line in session.turns:
+        print(line)
     for c in session.checkpoints:
         print(f"  {c.id} turn {c.turn} {c.label!r} {sd.blobs.path(c.image)}")
     for w in session.warnings:
         print(f"  warning: {w}", file=sys.stderr)
     return 0
+
+
+def _turn_line(sd: SessionDir, t: Turn) -> str:
+    image = sd.blobs.location(t.images[0].sha256, t.images[0].mime) if t.images else (t.error or "")
+    score = f" score {t.score['total']}" if t.score and t.score.get("total") is not None else ""
+    return f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}"
 
 
 def cmd_paths(ctx: Context) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +31,30 @@ class Context:
         return self._engine
 
 
+def json_text(doc: Any) -> str:
+    """``doc`` as every --json output writes it."""
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
 def emit_json(doc: Any) -> None:
     """Exactly one JSON document on stdout."""
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(doc) + "\n")
+
+
+def emit_json_with(doc: dict[str, Any], key: str, items: Iterable[str]) -> None:
+    """What ``emit_json`` prints for ``doc`` with ``doc[key]`` the list of the items that ``items``
+    holds as ``json_text``, byte for byte, without ever building that list or its document: a
+    long session's turns as text are a fraction of their models and of their dicts."""
+    marker = f"\0{key}\0"  # no real value holds a NUL
+    head, tail = json_text({**doc, key: marker}).split(json.dumps(marker), 1)
+    out = sys.stdout
+    out.write(head)
+    separator = "[\n"
+    for item in items:
+        out.write(separator + textwrap.indent(item, "    "))
+        separator = ",\n"
+    out.write("[]" if separator == "[\n" else "\n  ]")
+    out.write(tail + "\n")
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

@@ -87,14 +87,14 @@ def edit_text(text: str) -> str:
 
 def _edit_and_send(ctx: Context, typed: str, assembled: str) -> int:
     from session_tui.errors import InvalidInput
-    from session_tui.views import session_json
+    from session_tui.views import turn_json
 
     edited = edit_text(assembled).strip()
     if not edited:
         raise InvalidInput("The edited prompt is empty; nothing was sent.")
     turn = ctx.engine.send(ctx.args.name, typed, prompt_sent=edited)
     sd = ctx.engine.session_dir(ctx.args.name)
-    doc = next(t for t in session_json(sd, sd.load())["turns"] if t["index"] == turn.index)
+    doc = turn_json(sd, turn)
     if ctx.args.json:
         emit_json(doc)
     else:

@@ -64,11 +64,11 @@ def advice_for(ctx: Context, name: str) -> tuple[Any, list[str]]:
 
 
 def _refs_doc(ctx: Context, session: Any, advice: list[str]) -> dict[str, Any]:
-    from session_tui.views import session_json
+    from session_tui.views import references_json
 
     sd = ctx.engine.session_dir(session.name)
     return {"name": session.name, "model": session.header.model,
-            "references": session_json(sd, session)["references"], "advice": advice}
+            "references": references_json(sd, session.header), "advice": advice}
 
 
 def _print_refs(doc: dict[str, Any]) -> None:

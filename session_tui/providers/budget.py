@@ -41,17 +41,16 @@ class Prepared:
     label: str
     width: int
     height: int
-    original_bytes: int
     changed: str = ""  # what was done to fit, e.g. "re-encoded as JPEG, scaled to 768×768"
 
     def info(self) -> dict[str, Any]:
         """Compact, as every turn journals one per input: the image is named by the short hash the
-        UI shows (the turn's ``input_images`` has the full ones), and ``changed`` only when it was."""
-        doc: dict[str, Any] = {"role": self.role, "image": self.sha256[:12], "mime": self.mime,
-                               "width": self.width, "height": self.height, "bytes": len(self.data),
-                               "original_bytes": self.original_bytes}
+        UI shows (the turn's ``input_images`` has the full ones). An image sent as stored says no
+        more, since its format and size are the stored image's; a changed one says what was sent."""
+        doc: dict[str, Any] = {"role": self.role, "image": self.sha256[:12]}
         if self.changed:
-            doc["changed"] = self.changed
+            doc.update(mime=self.mime, width=self.width, height=self.height, bytes=len(self.data),
+                       changed=self.changed)
         return doc
 
 
@@ -74,13 +73,12 @@ class _Item:
         self._source: bytes | None = None  # what to decode from once the original is let go
         if scaled is not None:  # the copy an earlier turn scaled: the original is not even read
             self.prepared = Prepared(scaled.data, scaled.mime, image.sha256, role, image.label, scaled.width,
-                                     scaled.height, image.ref.size_bytes,
-                                     _scaled_note(scaled.mime, scaled.width, scaled.height))
+                                     scaled.height, _scaled_note(scaled.mime, scaled.width, scaled.height))
             self.reencoded, self._source = True, scaled.data
             return
         data = image.data
         self.prepared = Prepared(data, image.mime, image.sha256, role, image.label, image.ref.width,
-                                 image.ref.height, len(data))
+                                 image.ref.height)
 
     def cost(self, as_base64: bool) -> int:
         n = len(self.prepared.data)

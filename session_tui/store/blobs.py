@@ -24,7 +24,11 @@ class BlobStore:
         return self.path_for(ref.sha256, ref.mime)
 
     def path_for(self, sha256: str, mime: str) -> Path:
-        return self.root / sha256[:2] / f"{sha256}{EXT_BY_MIME.get(mime, '.bin')}"
+        return Path(self.location(sha256, mime))
+
+    def location(self, sha256: str, mime: str) -> str:
+        """``path_for`` as text: show prints one per turn, and pathlib parses on every join."""
+        return f"{self.root}{os.sep}{sha256[:2]}{os.sep}{sha256}{EXT_BY_MIME.get(mime, '.bin')}"
 
     def put(self, data: bytes, what: str = "The image", *, decoded: bool = False) -> ImageRef:
         """Validate and store ``data``; storing the same bytes twice writes once.

@@ -63,15 +63,17 @@ def _decode_framed(line: bytes) -> Any:
     return None if payload is None else json.loads(payload)
 
 
-def framed_payload(line: bytes) -> bytes | None:
+def framed_payload(line: bytes, end: bytes = b"") -> bytes | None:
     """The payload of a line exactly as encode() framed it, if its CRC matches; None otherwise.
+    ``end``: what follows the record on ``line`` (its newline, as read from the file).
 
     Checking the CRC over the payload's own bytes saves re-serialising every record, which was
     most of the time spent loading a long session.
     """
-    if not (line.startswith(_HEAD) and line[16:24] == _MID and line.endswith(b"}")):
+    close = b"}" + end
+    if not (line.startswith(_HEAD) and line[16:24] == _MID and line.endswith(close)):
         return None
-    payload = line[24:-1]
+    payload = line[24:-len(close)]
     if f"{zlib.crc32(payload):08x}".encode() != line[8:16]:
         return None
     return payload
@@ -93,13 +95,13 @@ class Journal:
                 if raw.strip() and problems is not None:
                     problems.append(f"journal line {number} was cut short by a crash and was skipped")
                 break
-            line = raw[:-1]
-            if not line.strip():
-                continue
             if consume is not None:
-                framed = framed_payload(line)
+                framed = framed_payload(raw, b"\n")  # the common line, taken without copying it first
                 if framed is not None and consume(framed):
                     continue
+            line = raw[:-1]
+            if not line or line.isspace():
+                continue
             try:
                 type_, payload = decode(line)
             except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting is damage too

@@ -5,15 +5,17 @@ A folder is self-contained: copy it to another home and it opens there.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -26,14 +28,47 @@ from session_tui.store.journal import Journal
 from session_tui.store.lock import SessionLock
 from session_tui.store.migrations import migrate_header, migrate_record
 
+T = TypeVar("T")
+
 HEADER = "session.json"
 JOURNAL = "journal.jsonl"
 BLOBS = "blobs"
 LOCK = ".lock"
 
 
+# A pending turn's record holds what a crash must not lose (the prompt, its parameters, where it
+# was going); everything else is written once, when the turn ends. Fields left out take their
+# defaults when read, and schema_version is always written, so migrations can tell the record's age.
+PENDING_FIELDS = frozenset({"schema_version", "index", "prompt", "prompt_sent", "params", "provider", "kind",
+                            "model", "status", "started_at", "series"})
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector while a journal is read.
+
+    Reading makes tens of thousands of objects without a cycle among them; each time they trip
+    the collector's thresholds it walks every object of the process, and in the TUI (Textual and
+    pydantic hold a few hundred thousand) one full pass took about 100 ms: most of what a
+    1,000-turn session added to the first paint. Only the state found is put back, so a thread
+    that pauses while another has paused leaves the collector as the first one found it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def dump_json(model: object) -> dict:
     return model.model_dump(mode="json")  # type: ignore[attr-defined]
+
+
+def turn_record(turn: Turn) -> dict[str, Any]:
+    """The journal record of ``turn``: whole once it has ended, PENDING_FIELDS while it is pending."""
+    return turn.model_dump(mode="json", include=PENDING_FIELDS if turn.status == "pending" else None)
 
 
 class SessionDir:
@@ -72,45 +107,85 @@ class SessionDir:
     def write_header(self, header: SessionHeader) -> None:
         atomic_write(self.path / HEADER, _json_bytes(dump_json(header)))
 
-    def load(self) -> Session:
-        header = self.read_header()
-        problems: list[str] = []
-        turns: dict[int, Turn] = {}
-        checkpoints: dict[str, Checkpoint] = {}
+    def load(self, recent: int | None = None) -> Session:
+        """The session; with ``recent``, only its newest ``recent`` turns are built, and the others are
+        kept in ``Session.earlier`` by their prompt (the TUI shows a few turns of however many)."""
+        if recent is None:
+            log = self.read_log(_itself)
+            return Session(header=log.header, turns=log.turns, checkpoints=log.checkpoints, warnings=log.warnings)
+        held: dict[int, Turn] = {}  # always the highest indices read so far, each its latest record
+        lowest = [0]  # of held, once it is full
 
-        def consume(payload: bytes) -> bool:
-            found = fast_record(payload)
-            if isinstance(found, Turn):
-                turns[found.index] = found
-            elif isinstance(found, Checkpoint):
-                checkpoints[found.id] = found
-            return found is not None
+        def keep(turn: Turn) -> tuple[int, str]:
+            index = turn.index
+            if index in held:
+                held[index] = turn
+            elif recent > 0 and (len(held) < recent or index > lowest[0]):
+                if len(held) == recent:
+                    del held[lowest[0]]
+                held[index] = turn
+                if len(held) == recent:
+                    lowest[0] = min(held)
+            return index, turn.prompt
 
-        for rec in self.journal.read(problems, consume):
-            try:
-                type_, data = migrate_record(rec.type, rec.data)
-                if type_ == "turn":
-                    turn = Turn.model_validate(data)
-                    turns[turn.index] = turn
-                elif type_ == "checkpoint":
-                    cp = Checkpoint.model_validate(data)
-                    checkpoints[cp.id] = cp
+        prompts = self.read_log(keep)
+        return Session(header=prompts.header, turns=[held[i] for i in sorted(held)],
+                       earlier={i: p for i, p in prompts.turns if i not in held},
+                       checkpoints=prompts.checkpoints, warnings=prompts.warnings)
+
+    def read_log(self, keep: Callable[[Turn], T]) -> SessionLog[T]:
+        """The session as its journal says: for each turn, ``keep`` of its latest valid record.
+
+        ``keep`` sees every valid record of a turn that has ended as it is read, and a pending
+        record only if it is the turn's last one (marked interrupted), so a command that needs a
+        little of every turn (show, list) holds that little, not every turn's models: those take
+        about three times the memory of the record they are read from.
+        """
+        with collector_paused():
+            header = self.read_header()
+            problems: list[str] = []
+            turns: dict[int, T] = {}
+            pending: dict[int, Turn] = {}  # turns whose last record so far is their pending one
+            checkpoints: dict[str, Checkpoint] = {}
+
+            def take(turn: Turn) -> None:
+                if turn.status == "pending":
+                    pending[turn.index] = turn
+                    turns.pop(turn.index, None)
                 else:
-                    problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
-            except (ValidationError, ValueError) as exc:
-                problems.append(f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})")
-            except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
-                problems.append(f"journal line {rec.line} was skipped: {exc.message}")
-        ordered = [turns[i] for i in sorted(turns)]
-        for turn in ordered:
-            if turn.status == "pending":
-                # A pending turn nobody is finishing was cut off by a crash; its prompt is kept.
+                    pending.pop(turn.index, None)
+                    turns[turn.index] = keep(turn)
+
+            def consume(payload: bytes) -> bool:
+                found = fast_record(payload)
+                if isinstance(found, Turn):
+                    take(found)
+                elif isinstance(found, Checkpoint):
+                    checkpoints[found.id] = found
+                return found is not None
+
+            for rec in self.journal.read(problems, consume):
+                try:
+                    type_, data = migrate_record(rec.type, rec.data)
+                    if type_ == "turn":
+                        take(Turn.model_validate(data))
+                    elif type_ == "checkpoint":
+                        cp = Checkpoint.model_validate(data)
+                        checkpoints[cp.id] = cp
+                    else:
+                        problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
+                except (ValidationError, ValueError) as exc:
+                    problems.append(f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})")
+                except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
+                    problems.append(f"journal line {rec.line} was skipped: {exc.message}")
+            for index, turn in pending.items():  # nobody is finishing these: a crash cut them off
                 turn.status = "interrupted"
                 turn.error = turn.error or "interrupted before an answer arrived"
-        return Session(header=header, turns=ordered, checkpoints=list(checkpoints.values()), warnings=problems)
+                turns[index] = keep(turn)
+        return SessionLog(header, [turns[i] for i in sorted(turns)], list(checkpoints.values()), problems)
 
     def append_turn(self, turn: Turn) -> None:
-        self.journal.append("turn", dump_json(turn))
+        self.journal.append("turn", turn_record(turn))
 
     def append_checkpoint(self, cp: Checkpoint) -> None:
         self.journal.append("checkpoint", dump_json(cp))
@@ -118,6 +193,20 @@ class SessionDir:
     def modified_at(self) -> datetime:
         stamps = [p.stat().st_mtime for p in (self.path / HEADER, self.path / JOURNAL) if p.exists()]
         return datetime.fromtimestamp(max(stamps, default=0)).astimezone()
+
+
+@dataclass
+class SessionLog(Generic[T]):
+    """A session as read from its folder, each turn as ``SessionDir.read_log`` was asked to keep it."""
+
+    header: SessionHeader
+    turns: list[T]  # in order of their index
+    checkpoints: list[Checkpoint]
+    warnings: list[str]
+
+
+def _itself(turn: Turn) -> Turn:
+    return turn
 
 
 class _TurnRecord(BaseModel):
@@ -197,7 +286,7 @@ class Store:
         for name in self.names():
             sd = SessionDir(self.root / name, self.lock_timeout_s)
             try:
-                s = sd.load()
+                s = sd.read_log(lambda turn: None)  # counts only: no turn is kept
                 out.append(SessionSummary(
                     name, sd.path, s.header.provider, s.header.model, len(s.turns), len(s.checkpoints),
                     sd.modified_at(), s.header.parent.session if s.header.parent else None,

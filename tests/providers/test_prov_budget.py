@@ -54,7 +54,17 @@ def test_inputs_are_shrunk_to_fit_and_none_is_dropped() -> None:
             assert (img.width, img.height) == (p.width, p.height)
     # the image being edited keeps the most detail
     assert out[3].width >= max(p.width for p in out[:3])
-    assert [p.info()["original_bytes"] for p in out] == [len(d) for d in originals]
+    # what the turn records: the changed images as sent
+    assert [p.info() for p in out[:3]] == [
+        {"role": p.role, "image": p.sha256[:12], "mime": p.mime, "width": p.width, "height": p.height,
+         "bytes": len(p.data), "changed": p.changed} for p in out[:3]]
+
+
+def test_an_image_sent_as_stored_is_recorded_by_name_alone() -> None:
+    data = noise(2, (40, 40))
+    (sent,) = fit([(image(data), "reference")], budget_bytes=10_000_000, fixed_bytes=0, service="s")
+    assert sent.data == data and not sent.changed
+    assert sent.info() == {"role": "reference", "image": hashlib.sha256(data).hexdigest()[:12]}
 
 
 def test_an_impossible_budget_is_a_clear_error() -> None:
