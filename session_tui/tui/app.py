@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -14,12 +15,15 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 from session_tui.engine import Engine
+from session_tui.errors import SessionTuiError
 from session_tui.paths import Home
 from session_tui.tui.commands import ScreenCommands
 from session_tui.tui.images import ThumbnailCache, image_mode, image_widget_class
 from session_tui.tui.screens.help import HelpScreen
 from session_tui.tui.screens.home import HomeScreen
 from session_tui.tui.screens.session import SessionScreen
+from session_tui.tui.screens.session_state import SessionState, read_state
+from session_tui.tui.widgets.conversation import FIRST_READ
 
 ImageFactory = Callable[[PILImage.Image], Widget]
 
@@ -41,6 +45,16 @@ class SessionTuiApp(App[None]):
         self._image_class = image_class
         self.cursor_blink = cursor_blink
         self.thumbnails = ThumbnailCache(engine)
+        # The session to open is read now, before the app starts: then nothing else wants the
+        # interpreter, where a worker would share it with the drawing of the first screens (a
+        # 1,000-turn session took three times as long that way). A problem is left for the
+        # screen to find and report.
+        self._opening: SessionState | None = None
+        if start is not None:
+            try:
+                self._opening = read_state(engine, start, FIRST_READ)
+            except SessionTuiError:
+                pass
 
     @property
     def image_class(self) -> ImageFactory:
@@ -57,7 +71,8 @@ class SessionTuiApp(App[None]):
             self.open_session(self.start)
 
     def open_session(self, name: str) -> None:
-        self.push_screen(SessionScreen(name))
+        opening, self._opening = self._opening, None
+        self.push_screen(SessionScreen(name, opening if opening is not None and opening.session.name == name else None))
 
     def replace_session(self, name: str) -> None:
         self.switch_screen(SessionScreen(name))
@@ -111,5 +126,13 @@ def run(home: Home, name: str | None) -> int:
     # textual-image asks the terminal what it can draw; that has to happen before Textual owns stdin.
     image_class = image_widget_class(image_mode(os.environ))
     app = SessionTuiApp(engine, start=name, image_class=image_class)
+    settle_startup_objects()
     app.run()
     return app.return_code or 0
+
+
+def settle_startup_objects() -> None:
+    """Take what starting made (modules, classes, Textual's and pydantic's tables) out of the
+    cycle collector's sight: it lives as long as the app, yet every full collection walked it
+    all, about 200 ms each while a session screen was first drawn."""
+    gc.freeze()

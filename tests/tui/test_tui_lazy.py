@@ -100,3 +100,25 @@ async def test_selecting_a_turn_outside_the_window_mounts_it(home: Home, make_ap
         await settle(pilot)
         assert conversation.selected == 2 and conversation.view_of(2) is not None
         assert await eventually(pilot, lambda: conversation.view_of(2).query_one(ImageSlot).loaded)
+
+
+async def test_a_long_session_is_held_a_window_deep_and_grows_as_turns_are_sent(home: Home, make_app) -> None:
+    from session_tui.tui.widgets.prompt_input import PromptInput
+    from session_tui.tui.widgets.session_bar import SessionBar
+
+    total = WINDOW + 3 * PAGE
+    engine = long_session(home, total)
+    app = make_app(engine, start="long")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        held = screen.state.session
+        assert len(held.turns) == WINDOW + PAGE < total  # the rest is only counted, by their prompts
+        assert held.turn_count == total and f"turn {total} " in str(screen.query_one(SessionBar).render())
+        assert screen.query_one(PromptInput)._history == [f"turn {i + 1}" for i in range(total)]
+        await pilot.press(*"one more", "enter")
+        assert await eventually(pilot, lambda: screen.state.session.turn_count == total + 1)
+        await settle(pilot)
+        conversation = screen.query_one(Conversation)
+        assert conversation.view_of(total + 1) is not None
+        assert len(screen.state.session.turns) <= WINDOW + PAGE + 1

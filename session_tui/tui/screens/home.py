@@ -78,7 +78,10 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         self.query_one("#filter", Input).focus()
 
     def on_screen_resume(self) -> None:
-        self.action_refresh()  # also on first showing: the list is read off the UI thread
+        # Also on first showing; the list is read off the UI thread. `session-tui open NAME` pushes a
+        # session on top at once: reading every session then would only slow that one's first paint.
+        if self.app.screen is self:
+            self.action_refresh()
 
     def action_refresh(self) -> None:
         engine = engine_of(self)

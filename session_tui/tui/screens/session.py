@@ -55,9 +55,11 @@ fork from it; otherwise these act on the newest image.
         Binding("ctrl+o", "home", "Sessions", tooltip="Back to the list of sessions"),
     ]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, opening: SessionState | None = None) -> None:
+        """``opening``: the session as just read, to show at once instead of reading it again."""
         super().__init__()
         self.session_name = name
+        self._opening = opening
         self.state: SessionState | None = None
         self.cancel_event: threading.Event | None = None
         self.generating = False
@@ -84,7 +86,11 @@ fork from it; otherwise these act on the newest image.
     def on_mount(self) -> None:
         self.sub_title = self.session_name
         self.query_one(PromptInput).focus()
-        self.reload(full=True)
+        if self._opening is not None:
+            opening, self._opening = self._opening, None
+            self.show_state(opening, full=True)
+        else:
+            self.reload(full=True)
 
     def on_unmount(self) -> None:
         if self.cancel_event is not None:
@@ -92,9 +98,19 @@ fork from it; otherwise these act on the newest image.
 
     # -- reading ------------------------------------------------------------------------------
     def reload(self, *, full: bool = False) -> None:
-        engine, name = engine_of(self), self.session_name
-        run_engine(self, lambda: read_state(engine, name), lambda state: self.show_state(state, full=full),
+        engine, name, recent = engine_of(self), self.session_name, self.recent()
+        run_engine(self, lambda: read_state(engine, name, recent), lambda state: self.show_state(state, full=full),
                    self._load_failed)
+
+    def recent(self) -> int:
+        """How many of the newest turns a read builds: what the conversation shows and a page more."""
+        return self.query_one(Conversation).wanted
+
+    @on(Conversation.EarlierWanted)
+    def _earlier_wanted(self, event: Conversation.EarlierWanted) -> None:
+        event.stop()
+        if not self.generating:  # a turn being drawn holds the lock; its end reads the session anyway
+            self.reload()
 
     def _load_failed(self, exc: SessionTuiError) -> None:
         notify_error(self, exc)
@@ -104,11 +120,11 @@ fork from it; otherwise these act on the newest image.
     def after_change(self, job: Callable[[], Any], done: Callable[[Any], Any] | None = None,
                      failed: Callable[[SessionTuiError], Any] | None = None) -> None:
         """Run an engine change off the UI thread, then show the session as it now is."""
-        engine, name = engine_of(self), self.session_name
+        engine, name, recent = engine_of(self), self.session_name, self.recent()
 
         def work_() -> tuple[Any, SessionState]:
             result = job()
-            return result, read_state(engine, name)
+            return result, read_state(engine, name, recent)
 
         def finished(pair: tuple[Any, SessionState]) -> None:
             self.show_state(pair[1])
@@ -132,7 +148,7 @@ fork from it; otherwise these act on the newest image.
         conversation = self.query_one(Conversation)
         if first or full:
             conversation.show(session)
-            self.query_one(PromptInput).set_history([t.prompt for t in session.turns])
+            self.query_one(PromptInput).set_history(session.prompts)
         else:
             conversation.sync(session)
         for warning in session.warnings:
@@ -169,26 +185,27 @@ fork from it; otherwise these act on the newest image.
         self._set_generating(True)
         self.query_one(Conversation).show_pending(text)
         self.query_one(GenerationStatus).start("Drawing")
-        self.generate(text, params, self.cancel_event)
+        self.generate(text, params, self.cancel_event, self.recent() + 1)
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
-    def generate(self, prompt: str, params: dict[str, Any], cancel: threading.Event) -> None:
+    def generate(self, prompt: str, params: dict[str, Any], cancel: threading.Event, recent: int) -> None:
+        """``recent``: the turns to read back afterwards, the new one included."""
         engine, name = engine_of(self), self.session_name
         try:
             turn = engine.send(name, prompt, cancel=cancel, **params)
         except SessionTuiError as exc:
-            self.post_message(GenerationFailed(self._quiet_load(), prompt, exc.title, exc.message,
+            self.post_message(GenerationFailed(self._quiet_load(recent), prompt, exc.title, exc.message,
                                                cancelled=isinstance(exc, Cancelled)))
             return
         except Exception as exc:  # noqa: BLE001 - a provider bug must not lose the prompt
-            self.post_message(GenerationFailed(self._quiet_load(), prompt, "Unexpected error",
+            self.post_message(GenerationFailed(self._quiet_load(recent), prompt, "Unexpected error",
                                                f"{type(exc).__name__}: {exc}", cancelled=False))
             return
-        self.post_message(GenerationFinished(engine.load(name), turn))
+        self.post_message(GenerationFinished(engine.load(name, recent), turn))
 
-    def _quiet_load(self) -> Session | None:
+    def _quiet_load(self, recent: int) -> Session | None:
         try:
-            return engine_of(self).load(self.session_name)
+            return engine_of(self).load(self.session_name, recent)
         except SessionTuiError:
             return None
 
@@ -211,7 +228,7 @@ fork from it; otherwise these act on the newest image.
     def _finished(self, message: GenerationFinished) -> None:
         self._set_generating(False)
         self._refresh_session(message.session)
-        turns = len(message.session.turns)
+        turns = message.session.turn_count
         threshold = self.state.facts.reset_threshold if self.state else 0
         if turns >= threshold and not self.reset_suggested:
             self.reset_suggested = True

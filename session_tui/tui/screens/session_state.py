@@ -18,8 +18,9 @@ class SessionState:
     reference_limit: int
 
 
-def read_state(engine: Engine, name: str) -> SessionState:
-    session = engine.load(name)
+def read_state(engine: Engine, name: str, recent: int) -> SessionState:
+    """``recent``: how many of the newest turns to build (the conversation's ``wanted``)."""
+    session = engine.load(name, recent)
     try:
         provider = engine.provider(session.header.provider)
         caps = provider.capabilities()

@@ -19,6 +19,10 @@ from session_tui.tui.widgets.turn_view import PendingTurn, TurnView
 # scrolls to its top or presses the button there.
 WINDOW = 6
 PAGE = 10
+# The first frame gets only the newest turns, as many as a screen shows (at 40 rows, one turn and
+# a half); the rest of the window is mounted above them, out of sight, right after it is drawn.
+FIRST = 2
+FIRST_READ = WINDOW + PAGE  # the turns built when a session is opened
 
 
 class Conversation(VerticalScroll, can_focus=True):
@@ -47,20 +51,33 @@ the provider, the time taken and the status. Long sessions show their newest tur
             super().__init__()
             self.index = index
 
+    class EarlierWanted(Message):
+        """Turns older than those read are to be shown: read the session again, ``wanted`` turns deep."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session_name = ""
-        self._turns: list[Turn] = []
+        self._turns: list[Turn] = []  # the turns read: the newest ones
+        self._earlier: dict[int, str] = {}  # the turns before them, not read: index to prompt
         self._checkpoints: list[Checkpoint] = []
         self._first_shown = 0  # position in _turns of the first mounted turn
+        # How many of the newest turns the screen's next read builds: those mounted and a page
+        # more, so a long session's turns are never all held (Session.earlier).
+        self.wanted = FIRST_READ
+        self._paging: bool | None = None  # a page above the turns read was asked for (keep_place)
+        self._reveal: int | None = None  # a turn to select once it has been read
 
     def on_mount(self) -> None:
         self.anchor()  # stay at the newest turn, so the first paint draws only the last images
         self.watch(self, "scroll_y", self._scrolled, init=False)
 
     def _scrolled(self, old: float, new: float) -> None:
-        if new <= 0 < old and self._first_shown > 0:
+        if new <= 0 < old and self._hidden() > 0:
             self.call_later(self.show_more, keep_place=True)
+
+    def _hidden(self) -> int:
+        """Turns above the mounted ones, read or not."""
+        return len(self._earlier) + self._first_shown
 
     # -- what is shown ------------------------------------------------------------------------
     def _cps(self, turn: Turn) -> list[Checkpoint]:
@@ -77,18 +94,31 @@ the provider, the time taken and the status. Long sessions show their newest tur
             return
         self.session_name = session.name
         self._turns, self._checkpoints = list(session.turns), list(session.checkpoints)
-        self._first_shown = max(0, len(self._turns) - WINDOW)
+        self._earlier = dict(session.earlier)
+        self._first_shown = max(0, len(self._turns) - FIRST)
         self.mount_all(self._views(self._turns[self._first_shown:]))
-        self._update_more_button()
         self._update_empty_note()
         self.selected = None
         self.anchor()
+        self.call_after_refresh(self._fill_window)
+
+    async def _fill_window(self) -> None:
+        """The rest of the window, and the button above it: both out of sight in the first frame."""
+        if self.is_attached:
+            await self._show_from(max(0, len(self._turns) - WINDOW))
+            self._update_more_button()
 
     def sync(self, session: Session) -> None:
-        """Bring the view up to date with ``session``: changed turns redrawn, new ones appended."""
+        """Bring the view up to date with ``session``: changed turns redrawn, new ones appended, and
+        a page or a turn asked for from above shown once it has been read."""
         self._turns, self._checkpoints = list(session.turns), list(session.checkpoints)
+        self._earlier = dict(session.earlier)
         self.clear_pending()
         views = {v.turn.index: v for v in self.query_children(TurnView)}
+        positions = {t.index: n for n, t in enumerate(self._turns)}
+        shown = [positions[i] for i in views if i in positions]
+        # Earlier turns may have been read (a page asked for): the mounted ones keep their place.
+        self._first_shown = min(shown) if shown else max(0, len(self._turns) - WINDOW)
         new: list[TurnView] = []
         for turn in self._turns[self._first_shown:]:
             view = views.get(turn.index)
@@ -102,6 +132,12 @@ the provider, the time taken and the status. Long sessions show their newest tur
             self.anchor()
         self._update_more_button()
         self._update_empty_note()
+        if self._paging is not None:
+            keep_place, self._paging = self._paging, None
+            self.call_later(self.show_more, keep_place=keep_place)
+        if self._reveal is not None:
+            target, self._reveal = self._reveal, None
+            self.call_later(self.reveal, target)
 
     def show_pending(self, prompt: str) -> None:
         self.clear_pending()
@@ -126,11 +162,12 @@ the provider, the time taken and the status. Long sessions show their newest tur
 
     def _update_more_button(self) -> None:
         buttons = list(self.query_children("#more-turns").results(Button))
-        if self._first_shown == 0:
+        hidden = self._hidden()
+        if hidden == 0:
             for b in buttons:
                 b.remove()
             return
-        label = f"Show earlier turns ({self._first_shown} not shown)"
+        label = f"Show earlier turns ({hidden} not shown)"
         if buttons:
             buttons[0].label = label
         else:
@@ -143,6 +180,12 @@ the provider, the time taken and the status. Long sessions show their newest tur
 
     async def show_more(self, *, keep_place: bool = False) -> None:
         """Mount the previous page of turns; with ``keep_place`` the view stays where it was."""
+        if self._first_shown == 0:
+            if self._earlier and self._paging is None:  # not read yet: ask for them, mount them when here
+                self._paging = keep_place
+                self.wanted = max(self.wanted, len(self._turns) + PAGE)
+                self.post_message(self.EarlierWanted())
+            return
         anchor = next(iter(self.query_children(TurnView)), None)
         await self._show_from(max(0, self._first_shown - PAGE))
         if keep_place and anchor is not None:
@@ -154,6 +197,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         views = self._views(self._turns[start:self._first_shown])
         first = next(iter(self.query_children(TurnView)), None)
         self._first_shown = start
+        self.wanted = max(self.wanted, len(self._turns) - start + PAGE)
         self._update_more_button()
         if first is not None:
             await self.mount_all(views, before=first)
@@ -168,6 +212,10 @@ the provider, the time taken and the status. Long sessions show their newest tur
         """Select turn ``index``, mounting earlier turns if it is outside the window."""
         position = next((i for i, t in enumerate(self._turns) if t.index == index), None)
         if position is None:
+            if index in self._earlier:  # not read yet: read back to it, then select it
+                self._reveal = index
+                self.wanted = max(self.wanted, len(self._turns) + sum(i >= index for i in self._earlier) + PAGE)
+                self.post_message(self.EarlierWanted())
             return
         if position < self._first_shown:
             await self._show_from(position)
@@ -199,9 +247,11 @@ the provider, the time taken and the status. Long sessions show their newest tur
             self.selected = shown[-1]
             return
         pos = shown.index(self.selected) + delta
-        if pos < 0 and self._first_shown > 0:
+        if pos < 0 and self._hidden() > 0:
+            before = self._first_shown
             await self.show_more()
-            await self._step(delta)
+            if self._first_shown < before:  # else they are being read: Up again once they are here
+                await self._step(delta)
             return
         self.selected = shown[max(0, min(len(shown) - 1, pos))]
 

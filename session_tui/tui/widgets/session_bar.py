@@ -50,7 +50,7 @@ suggests a reset by promotion: **ctrl+r**.
         if h.parent:
             line.append(f" · from {h.parent.session} ({h.parent.kind}, {h.parent.checkpoint or f'turn {h.parent.turn}'})",
                         "dim")
-        turns = len(session.turns)
+        turns = session.turn_count
         mb = facts.request_bytes / 1_000_000
         line.append(f"\nturn {turns} (reset suggested at {facts.reset_threshold}) · request ≈ {mb:.2f} MB "
                     f"of {facts.budget_bytes / 1_000_000:.0f} MB {gauge(facts.request_bytes, facts.budget_bytes)}")
