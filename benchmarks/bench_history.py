@@ -25,6 +25,9 @@ import perfkit as pk
 from bench_turn import script
 
 SIZES = (1, 100, 1000)
+# Measured beside the targets, not targets of issue 7: the JSON of every turn grows with the session
+# by its nature, and a whole `open` process includes Python's and Textual's start.
+INFORMATIVE = ("show --json", "open (whole process)")
 
 
 def build(home: Path, base_url: str) -> None:
@@ -44,8 +47,8 @@ def build(home: Path, base_url: str) -> None:
 
 
 def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
-    results: dict[str, dict[int, list[Any]]] = {"show": {}, "send": {}, "open (whole process)": {},
-                                                "open: first paint": {}}
+    results: dict[str, dict[int, list[Any]]] = {"show": {}, "show --json": {}, "send": {},
+                                                "open (whole process)": {}, "open: first paint": {}}
     with tempfile.TemporaryDirectory(prefix="st-bench-history-") as tmp:
         home = Path(tmp) / "home"
         service = pk.LocalService(pk.sample_png(1024, 1024, 6)).start()
@@ -57,6 +60,7 @@ def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
                 for n in SIZES:
                     name = f"h{n}"
                     for label, argv in (("show", [script(), "show", name]),
+                                        ("show --json", [script(), "show", name, "--json"]),
                                         ("send", [script(), "send", name, "the same, now waving"])):
                         run = pk.run_process(argv, env)
                         assert run.returncode == 0, run.stderr
@@ -79,27 +83,31 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
     worst = 0.0
     checks = []
     for label, by_size in results.items():
+        informative = label in INFORMATIVE
         base_t = pk.median([t for t, _ in by_size[SIZES[0]]])
         base_m = pk.median([m for _, m in by_size[SIZES[0]]])
         cells = []
         for n in SIZES:
             t = pk.median([t for t, _ in by_size[n]])
             m = pk.median([m for _, m in by_size[n]])
-            worst = max(worst, t / base_t, m / base_m)
+            if not informative:
+                worst = max(worst, t / base_t, m / base_m)
             cells.append(f"{pk.fmt_ms(t)} ({t / base_t:.2f}×), {m / 1000:.0f} MB ({m / base_m:.2f}×)")
         top_t = max(pk.median([t for t, _ in by_size[n]]) / base_t for n in SIZES)
         top_m = max(pk.median([m for _, m in by_size[n]]) / base_m for n in SIZES)
-        if label != "open (whole process)":
+        if not informative:
             checks.append(pk.Check(f"{label}: 100 and 1,000 turns within 1.2× of 1 turn (time, memory)",
                                    f"{top_t:.2f}×, {top_m:.2f}×", top_t <= 1.2 and top_m <= 1.2))
         rows.append((label, *cells))
     lines = ["### History does not cost", "",
              (f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
-             "1-turn session. `open: first paint` is from creating the app to the session screen "
-             "showing its turns (Textual's `run_test`, imports excluded; memory is the whole probe "
-             "process's)."), "",
+             "1-turn session. `open: first paint` is from creating the app (which reads the session) "
+             "to the first frame that holds its turns, as Textual hands it to the terminal "
+             "(`run_test`, imports excluded; memory is the whole probe process's, thumbnails "
+             "decoded). `show --json` and the whole `open` process are there to compare, not targets: "
+             "the JSON of every turn grows with the session by its nature."), "",
              pk.table(["", *(f"{n:,} turn{'s' if n > 1 else ''}" for n in SIZES)], rows), "",
-             f"**Largest ratio: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).", ""]
+             f"**Largest ratio of the targets: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).", ""]
     return "\n".join(lines), checks
 
 

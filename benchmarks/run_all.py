@@ -1,6 +1,6 @@
 """Run every performance benchmark and write the figures into docs/PERFORMANCE.md.
 
-    python benchmarks/run_all.py            # the full run (about 5 minutes on 2 cores)
+    python benchmarks/run_all.py            # the full run (about 10 minutes on 2 cores)
     python benchmarks/run_all.py --quick    # fewer repetitions, for a first look
     python benchmarks/run_all.py --only turn,storage --print   # some sections, to stdout only
 

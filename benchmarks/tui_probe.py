@@ -31,13 +31,20 @@ from session_tui.engine import Engine
 from session_tui.paths import Home
 from session_tui.providers.base import GenerationRequest, GenerationResult, Provider
 from session_tui.providers.offline import OfflineProvider
-from session_tui.tui.app import SessionTuiApp, settle_startup_objects
+from session_tui.tui.app import SessionTuiApp
+
+try:
+    from session_tui.tui.app import settle_startup_objects
+except ImportError:  # an older tree (benchmarks/compare.py) started its app without it
+    def settle_startup_objects() -> None:
+        pass
 from session_tui.tui.screens.session import SessionScreen
 from session_tui.tui.widgets.prompt_input import PromptInput
 from session_tui.tui.widgets.turn_view import TurnView
 
 SIZE = (120, 40)
 KEYS = 40
+GIVE_UP_S = 60.0
 
 
 def app_for(engine: Engine, name: str) -> SessionTuiApp:
@@ -64,6 +71,8 @@ async def first_paint(home: Path, name: str) -> dict[str, Any]:
     app._display = frame  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         while not painted_at:
+            if time.perf_counter() - start > GIVE_UP_S:  # e.g. an older tree (compare.py) that cannot
+                raise SystemExit(f"no frame with turns after {GIVE_UP_S} s")
             await asyncio.sleep(0.002)
         painted = painted_at[0] - start  # the first frame with the turns in it
         for _ in range(4):  # thumbnails load in workers once their slots are drawn

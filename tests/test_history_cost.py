@@ -93,14 +93,19 @@ def _both_ways(sd_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any
     return fast, slow
 
 
-def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def recorded(tmp_path: Path, turns: int, **approve: Any) -> tuple[Engine, SessionDir]:
+    """Session ``s`` of ``turns`` turns drawn by the Recorder, with one checkpoint approved as asked."""
     engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
     engine.new_session("s")
-    for i in range(3):
+    for i in range(turns):
         engine.send("s", f"step {i}")
-    engine.approve("s", label="best")
-    sd = engine.session_dir("s")
+    engine.approve("s", **approve)
+    return engine, engine.session_dir("s")
+
+
+def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, sd = recorded(tmp_path, 3, label="best")
     good = sd.journal.path.read_bytes()
     at = {"started_at": "2026-01-01T00:00:00Z"}  # else each load fills in its own "now"
     odd = [
@@ -190,14 +195,8 @@ def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
     assert turn.status == "ok" and len(calls) == (0 if decoded else 1)
 
 
-def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
-    engine.new_session("s")
-    for i in range(4):
-        engine.send("s", f"step {i}")
-    engine.approve("s", label="best")
-    sd = engine.session_dir("s")
+def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(tmp_path: Path) -> None:
+    _, sd = recorded(tmp_path, 4, label="best")
     at = {"started_at": "2026-01-01T00:00:00Z"}
     sd.journal.path.write_bytes(sd.journal.path.read_bytes() + b"".join([
         encode("turn", {"index": 2, "prompt": "a later record of turn 2 wins", **at}),  # pending: interrupted
@@ -239,14 +238,8 @@ def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest
         assert out == json.dumps(session_json(sd, sd.load()), ensure_ascii=False, indent=2) + "\n"
 
 
-def test_a_load_of_the_recent_turns_builds_only_those_and_counts_the_rest(
-        tmp_path: Path) -> None:
-    engine = Engine(Home(tmp_path / "home"), Config(), provider_factory=lambda c, n, h: Recorder())
-    engine.new_session("s")
-    for i in range(1, 9):
-        engine.send("s", f"step {i}")
-    engine.approve("s", turn=2, label="early")
-    sd = engine.session_dir("s")
+def test_a_load_of_the_recent_turns_builds_only_those_and_counts_the_rest(tmp_path: Path) -> None:
+    engine, sd = recorded(tmp_path, 8, turn=2, label="early")
     at = {"started_at": "2026-01-01T00:00:00Z"}
     # A later record of an early turn (as `score` writes) and a turn cut off by a crash.
     sd.journal.path.write_bytes(sd.journal.path.read_bytes() + encode(

@@ -169,7 +169,7 @@ def test_the_small_copy_lays_transparency_on_white_and_turns_photos_upright() ->
     photo.save(out, format="JPEG", exif=exif.tobytes(), quality=95)
     upright = verify_decodes(out.getvalue(), small=True)
     assert upright.size == (20, 60)
-    red, green, blue = upright.getpixel((10, 2))  # the red edge is now on top
+    red, _, blue = upright.getpixel((10, 2))  # the red edge is now on top
     assert red > 200 and blue < 60
 
 

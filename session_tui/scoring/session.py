@@ -1,6 +1,6 @@
 """Scoring a session's turns: features of references are cached, scores are journalled on the turn.
 
-The cache lives in ``cache/features-v1/`` inside the session folder. Blobs never change, so a
+The cache lives in ``cache/features-vN/`` (N: FEATURES_VERSION) inside the session folder. Blobs never change, so a
 cached entry keyed by sha256 stays right; deleting the folder only costs time.
 """
 
@@ -14,7 +14,13 @@ from typing import Any
 
 from session_tui.errors import InvalidInput, SessionTuiError
 from session_tui.model import ImageRef, SessionHeader, Turn
-from session_tui.scoring.features import FEATURES_VERSION, Features, image_features, open_small, small_features
+from session_tui.scoring.features import (
+    FEATURES_VERSION,
+    Features,
+    image_features,
+    open_small,
+    small_features,
+)
 from session_tui.scoring.score import SCORE_VERSION, Reference, compute_score
 from session_tui.store.atomic import atomic_write
 from session_tui.store.sessions import SessionDir
