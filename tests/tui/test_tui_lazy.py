@@ -122,3 +122,19 @@ async def test_a_long_session_is_held_a_window_deep_and_grows_as_turns_are_sent(
         conversation = screen.query_one(Conversation)
         assert conversation.view_of(total + 1) is not None
         assert len(screen.state.session.turns) <= WINDOW + PAGE + 1
+
+
+async def test_turns_sent_in_a_long_session_stay_among_those_read(home: Home, make_app) -> None:
+    engine = long_session(home, WINDOW + PAGE + 4)
+    app = make_app(engine, start="long")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        for i in range(PAGE + 2):  # more new turns than the first read had room for
+            before = screen.state.session.turn_count
+            await pilot.press(*f"more {i}", "enter")
+            assert await eventually(pilot, lambda: screen.state.session.turn_count == before + 1 and not screen.generating)
+        await settle(pilot)
+        read = {t.index for t in screen.state.session.turns}
+        mounted = [v.turn.index for v in screen.query_one(Conversation).query_children(TurnView)]
+        assert len(mounted) >= WINDOW + PAGE + 2 and set(mounted) <= read

@@ -75,6 +75,10 @@ the provider, the time taken and the status. Long sessions show their newest tur
         if new <= 0 < old and self._hidden() > 0:
             self.call_later(self.show_more, keep_place=True)
 
+    def _keep_read(self) -> None:
+        """Every mounted turn stays among those read next, and a page above them."""
+        self.wanted = max(self.wanted, len(self._turns) - self._first_shown + PAGE)
+
     def _hidden(self) -> int:
         """Turns above the mounted ones, read or not."""
         return len(self._earlier) + self._first_shown
@@ -130,6 +134,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
             self.mount_all(new)
             self.selected = None  # actions go to the newest image again
             self.anchor()
+            self._keep_read()
         self._update_more_button()
         self._update_empty_note()
         if self._paging is not None:
@@ -197,7 +202,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         views = self._views(self._turns[start:self._first_shown])
         first = next(iter(self.query_children(TurnView)), None)
         self._first_shown = start
-        self.wanted = max(self.wanted, len(self._turns) - start + PAGE)
+        self._keep_read()
         self._update_more_button()
         if first is not None:
             await self.mount_all(views, before=first)
