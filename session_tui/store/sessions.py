@@ -68,7 +68,7 @@ def dump_json(model: object) -> dict:
 
 def turn_record(turn: Turn) -> dict[str, Any]:
     """The journal record of ``turn``: whole once it has ended, PENDING_FIELDS while it is pending."""
-    return turn.model_dump(mode="json", include=PENDING_FIELDS if turn.status == "pending" else None)
+    return turn.model_dump(mode="json", include=set(PENDING_FIELDS) if turn.status == "pending" else None)
 
 
 class SessionDir:
