@@ -15,8 +15,8 @@ EXT_BY_MIME = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp",
 MAX_PIXELS = 64_000_000
 # Larger images are refused (a 60 MP photo is well below); user files have the same limit.
 MAX_IMAGE_BYTES = 100 * 2**20
-# The consistency score's copy of a picture (see small_copy): enough for a 64×64 colour sample and
-# a 32×32 hash, small enough to keep for the moment between checking an answer and scoring it.
+# The consistency score's copy of a picture (see small_copy): enough for its 32×32 colour sample and
+# hash, small enough to keep for the moment between checking an answer and scoring it.
 SMALL_SIDE = 256
 
 

@@ -15,8 +15,14 @@ def image_json(sd: SessionDir, ref: ImageRef) -> dict[str, Any]:
 
 def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
     """What ``show --json`` prints: everything, with absolute paths to every image."""
-    return {**header_json(sd, session.header), "turns": [turn_json(sd, t) for t in session.turns],
-            **tail_json(sd, session.checkpoints, session.warnings)}
+    return session_doc(sd, session.header, [turn_json(sd, t) for t in session.turns], session.checkpoints,
+                       session.warnings)
+
+
+def session_doc(sd: SessionDir, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint],
+                warnings: list[str]) -> dict[str, Any]:
+    """``session_json`` with ``turns`` as given (show --json streams them in its place)."""
+    return {**header_json(sd, h), "turns": turns, **tail_json(sd, checkpoints, warnings)}
 
 
 def header_json(sd: SessionDir, h: SessionHeader) -> dict[str, Any]:

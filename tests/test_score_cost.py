@@ -72,8 +72,7 @@ class Answering(Provider):
     def generate(self, request: GenerationRequest) -> GenerationResult:
         if not self.checked:
             return GenerationResult(images=[self.picture])
-        return GenerationResult(images=[self.picture], decoded=True,
-                                previews=[verify_decodes(self.picture, small=True)])
+        return GenerationResult(images=[self.picture], previews=[verify_decodes(self.picture, small=True)])
 
 
 def answering_engine(home: Home, picture: bytes, *, checked: bool) -> Engine:

@@ -132,7 +132,7 @@ def cmd_send(ctx: Context) -> int:
 
 def _last_turn_index(ctx: Context) -> int | None:
     try:
-        turns = ctx.engine.load(ctx.args.name).turns
+        turns = ctx.engine.load(ctx.args.name, recent=1).turns  # the newest turn is all it needs
     except SessionTuiError:
         return None
     return turns[-1].index if turns else 0
@@ -144,7 +144,7 @@ def _emit_turn_failure(ctx: Context, before: int) -> None:
 
     try:
         sd = ctx.engine.session_dir(ctx.args.name)
-        turns = sd.load().turns
+        turns = sd.load(recent=1).turns
     except SessionTuiError:
         return
     last = turns[-1] if turns else None
@@ -207,15 +207,14 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    from session_tui.views import header_json, tail_json, turn_json
+    from session_tui.views import session_doc, turn_json
 
     sd = ctx.engine.session_dir(ctx.args.name)
     # Each turn is kept only as the text printed for it: a long session's models would cost
     # several times the memory of a short one's.
     if ctx.args.json:
         log = sd.read_log(lambda t: json_text(turn_json(sd, t)))
-        doc = {**header_json(sd, log.header), "turns": None, **tail_json(sd, log.checkpoints, log.warnings)}
-        emit_json_with(doc, "turns", log.turns)
+        emit_json_with(session_doc(sd, log.header, None, log.checkpoints, log.warnings), "turns", log.turns)
         return 0
     session = sd.read_log(lambda t: _turn_line(sd, t))
     h = session.header

@@ -94,10 +94,14 @@ class GenerationResult:
     provider_state: dict[str, Any] = field(default_factory=dict)
     request_info: dict[str, Any] = field(default_factory=dict)
     seed_honoured: bool = False
-    decoded: bool = False  # every image was already decoded in full (and would be again for nothing)
-    # What that decoding left: each image's ``images.small_copy`` (or None), so the score does not
-    # decode the picture a second time.
+    # One per image when the provider decoded every image in full to check it: what that decoding
+    # left for the score (``images.small_copy``, or None if none could be made). Empty otherwise.
     previews: list[Any] = field(default_factory=list)
+
+    @property
+    def decoded(self) -> bool:
+        """Every image was decoded in full already, and would be again for nothing."""
+        return bool(self.images) and len(self.previews) == len(self.images)
 
 
 class Provider(ABC):

@@ -141,7 +141,7 @@ class NetworkProvider(Provider):
         text = f"{text_prefix} {answer.text}".strip() if text_prefix else answer.text
         return GenerationResult(images=images, text=text, model=answer.model or self.model,
                                 usage=answer.usage, provider_state=answer.state, request_info=request_info,
-                                seed_honoured=False, decoded=True, previews=previews)
+                                seed_honoured=False, previews=previews)
 
     def ratio_and_size(self, request: GenerationRequest) -> tuple[str, str | None]:
         size = request.params.image_size if self.sends_image_size() else None

@@ -95,6 +95,5 @@ class OfflineProvider(Provider):
             seed_honoured=True,
             # Drawn here and encoded losslessly: nothing to check, and the score's copy comes
             # from the drawing itself, with the very pixels the PNG holds.
-            decoded=True,
             previews=[small_copy(img)],
         )

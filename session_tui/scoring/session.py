@@ -1,7 +1,7 @@
 """Scoring a session's turns: features of references are cached, scores are journalled on the turn.
 
-The cache lives in ``cache/features-vN/`` (N: FEATURES_VERSION) inside the session folder. Blobs never change, so a
-cached entry keyed by sha256 stays right; deleting the folder only costs time.
+The cache lives in ``cache/features-vN/`` (N: FEATURES_VERSION) inside the session folder. Blobs
+never change, so a cached entry keyed by sha256 stays right; deleting the folder only costs time.
 """
 
 from __future__ import annotations

@@ -114,18 +114,19 @@ class SessionDir:
             log = self.read_log(_itself)
             return Session(header=log.header, turns=log.turns, checkpoints=log.checkpoints, warnings=log.warnings)
         held: dict[int, Turn] = {}  # always the highest indices read so far, each its latest record
-        lowest = [0]  # of held, once it is full
+        lowest = 0  # of held, once it is full
 
         def keep(turn: Turn) -> tuple[int, str]:
+            nonlocal lowest
             index = turn.index
             if index in held:
                 held[index] = turn
-            elif recent > 0 and (len(held) < recent or index > lowest[0]):
+            elif recent > 0 and (len(held) < recent or index > lowest):
                 if len(held) == recent:
-                    del held[lowest[0]]
+                    del held[lowest]
                 held[index] = turn
                 if len(held) == recent:
-                    lowest[0] = min(held)
+                    lowest = min(held)
             return index, turn.prompt
 
         prompts = self.read_log(keep)

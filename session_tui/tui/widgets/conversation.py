@@ -188,7 +188,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         if self._first_shown == 0:
             if self._earlier and self._paging is None:  # not read yet: ask for them, mount them when here
                 self._paging = keep_place
-                self.wanted = max(self.wanted, len(self._turns) + PAGE)
+                self._keep_read()  # every turn read is mounted: a page beyond them
                 self.post_message(self.EarlierWanted())
             return
         anchor = next(iter(self.query_children(TurnView)), None)
