@@ -25,8 +25,13 @@ def main(argv: list[str]) -> int:
     parts.append({"type": "text", "text": prompt})
     client = openai.OpenAI(base_url=base_url, api_key=os.environ["SESSION_TUI_BENCH_KEY"], max_retries=0)
     reply = client.chat.completions.create(
-        model=model, messages=[{"role": "user", "content": parts}],  # type: ignore[list-item]
-        extra_body={"modalities": ["image", "text"], "image_config": {"aspect_ratio": "1:1", "image_size": "1K"}})
+        model=model,
+        messages=[{"role": "user", "content": parts}],  # type: ignore[list-item]
+        extra_body={
+            "modalities": ["image", "text"],
+            "image_config": {"aspect_ratio": "1:1", "image_size": "1K"},
+        },
+    )
     message = reply.choices[0].message
     url = (message.model_extra or {})["images"][0]["image_url"]["url"]
     with open(out, "wb") as fh:

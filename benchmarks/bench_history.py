@@ -47,8 +47,13 @@ def build(home: Path, base_url: str) -> None:
 
 
 def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
-    results: dict[str, dict[int, list[Any]]] = {"show": {}, "show --json": {}, "send": {},
-                                                "open (whole process)": {}, "open: first paint": {}}
+    results: dict[str, dict[int, list[Any]]] = {
+        "show": {},
+        "show --json": {},
+        "send": {},
+        "open (whole process)": {},
+        "open: first paint": {},
+    }
     with tempfile.TemporaryDirectory(prefix="st-bench-history-") as tmp:
         home = Path(tmp) / "home"
         service = pk.LocalService(pk.sample_png(1024, 1024, 6)).start()
@@ -59,9 +64,11 @@ def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
             for _ in range(repeats):
                 for n in SIZES:
                     name = f"h{n}"
-                    for label, argv in (("show", [script(), "show", name]),
-                                        ("show --json", [script(), "show", name, "--json"]),
-                                        ("send", [script(), "send", name, "the same, now waving"])):
+                    for label, argv in (
+                        ("show", [script(), "show", name]),
+                        ("show --json", [script(), "show", name, "--json"]),
+                        ("send", [script(), "send", name, "the same, now waving"]),
+                    ):
                         run = pk.run_process(argv, env)
                         assert run.returncode == 0, run.stderr
                         results[label].setdefault(n, []).append((run.seconds, run.max_rss_kb))
@@ -69,7 +76,9 @@ def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
                     assert run.returncode == 0, run.stderr
                     facts = json.loads(run.stdout)
                     results["open (whole process)"].setdefault(n, []).append((run.seconds, run.max_rss_kb))
-                    results["open: first paint"].setdefault(n, []).append((facts["first_paint_s"], run.max_rss_kb))
+                    results["open: first paint"].setdefault(n, []).append(
+                        (facts["first_paint_s"], run.max_rss_kb)
+                    )
         finally:
             service.stop()
     return results
@@ -96,18 +105,31 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
         top_t = max(pk.median([t for t, _ in by_size[n]]) / base_t for n in SIZES)
         top_m = max(pk.median([m for _, m in by_size[n]]) / base_m for n in SIZES)
         if not informative:
-            checks.append(pk.Check(f"{label}: 100 and 1,000 turns within 1.2× of 1 turn (time, memory)",
-                                   f"{top_t:.2f}×, {top_m:.2f}×", top_t <= 1.2 and top_m <= 1.2))
+            checks.append(
+                pk.Check(
+                    f"{label}: 100 and 1,000 turns within 1.2× of 1 turn (time, memory)",
+                    f"{top_t:.2f}×, {top_m:.2f}×",
+                    top_t <= 1.2 and top_m <= 1.2,
+                )
+            )
         rows.append((label, *cells))
-    lines = ["### History does not cost", "",
-             (f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
-             "1-turn session. `open: first paint` is from creating the app (which reads the session) "
-             "to the first frame that holds its turns, as Textual hands it to the terminal "
-             "(`run_test`, imports excluded; memory is the whole probe process's, thumbnails "
-             "decoded). `show --json` and the whole `open` process are there to compare, not targets: "
-             "the JSON of every turn grows with the session by its nature."), "",
-             pk.table(["", *(f"{n:,} turn{'s' if n > 1 else ''}" for n in SIZES)], rows), "",
-             f"**Largest ratio of the targets: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).", ""]
+    lines = [
+        "### History does not cost",
+        "",
+        (
+            f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
+            "1-turn session. `open: first paint` is from creating the app (which reads the session) "
+            "to the first frame that holds its turns, as Textual hands it to the terminal "
+            "(`run_test`, imports excluded; memory is the whole probe process's, thumbnails "
+            "decoded). `show --json` and the whole `open` process are there to compare, not targets: "
+            "the JSON of every turn grows with the session by its nature."
+        ),
+        "",
+        pk.table(["", *(f"{n:,} turn{'s' if n > 1 else ''}" for n in SIZES)], rows),
+        "",
+        f"**Largest ratio of the targets: {worst:.2f}×** (target <= 1.2×: {pk.verdict(worst <= 1.2)}).",
+        "",
+    ]
     return "\n".join(lines), checks
 
 

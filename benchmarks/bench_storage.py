@@ -43,8 +43,12 @@ def per_turn_bytes(root: Path, refs: int) -> dict[str, Any]:
             engine.send("s", f"turn {i}: the character in another pose")
             sizes.append(journal.stat().st_size)
         steady = TURNS // 2
-        return {"refs": refs, "per_turn": (sizes[-1] - sizes[steady - 1]) / (TURNS - steady),
-                "header": (home / "s" / "session.json").stat().st_size, "records": len(journal.read_bytes().splitlines())}
+        return {
+            "refs": refs,
+            "per_turn": (sizes[-1] - sizes[steady - 1]) / (TURNS - steady),
+            "header": (home / "s" / "session.json").stat().st_size,
+            "records": len(journal.read_bytes().splitlines()),
+        }
     finally:
         service.stop()
 
@@ -78,11 +82,28 @@ def dedup(root: Path) -> list[tuple[str, int, int, int, str]]:
     rows = []
     files, inodes, used = blobs(["a"])
     referred = len(s.header.references) + sum(len(t.images) for t in s.turns) + len(s.checkpoints)
-    rows.append((("one session: 2 reference files with the same bytes, 5 turns answered with the same "
-                 "picture, 1 checkpoint"), referred, 2, files, pk.fmt_mb(used)))
+    rows.append(
+        (
+            (
+                "one session: 2 reference files with the same bytes, 5 turns answered with the same "
+                "picture, 1 checkpoint"
+            ),
+            referred,
+            2,
+            files,
+            pk.fmt_mb(used),
+        )
+    )
     files, inodes, used = blobs(["a", "a-fork", "a-reset"])
-    rows.append(("the same, plus a fork and a reset of it (3 session folders)", referred * 3, 2,
-                 inodes, pk.fmt_mb(used)))
+    rows.append(
+        (
+            "the same, plus a fork and a reset of it (3 session folders)",
+            referred * 3,
+            2,
+            inodes,
+            pk.fmt_mb(used),
+        )
+    )
     return rows
 
 
@@ -92,20 +113,47 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
         root = Path(tmp)
         meta = [per_turn_bytes(root, n) for n in (0, 3, 14)]
         stored = dedup(root)
-    lines = ["### Storage", "",
-             ("Images are stored by sha256: the same bytes are one file, and forks and resets hard-link "
-             "their parent's files instead of copying them."), "",
-             pk.table(["case", "images referred to", "distinct images", "files (distinct inodes)", "on disk"],
-                      stored), "",
-             (f"Journal bytes per turn besides the images (steady state, turns {TURNS // 2 + 1} to {TURNS}; a "
-             "turn writes a pending record, then the finished one):"), "",
-             pk.table(["references", "bytes per turn", "under 4 KB", "session.json"],
-                      [(m["refs"], f"{m['per_turn']:.0f}", pk.verdict(m["per_turn"] < 4096), f"{m['header']} B")
-                       for m in meta]), ""]
-    checks = [pk.Check("identical images stored once", " / ".join(f"{r[2]} distinct, {r[3]} files" for r in stored),
-                       all(r[2] == r[3] for r in stored))]
-    checks += [pk.Check(f"metadata per turn < 4 KB ({m['refs']} references)", f"{m['per_turn']:.0f} B",
-                        m["per_turn"] < 4096) for m in meta]
+    lines = [
+        "### Storage",
+        "",
+        (
+            "Images are stored by sha256: the same bytes are one file, and forks and resets hard-link "
+            "their parent's files instead of copying them."
+        ),
+        "",
+        pk.table(
+            ["case", "images referred to", "distinct images", "files (distinct inodes)", "on disk"], stored
+        ),
+        "",
+        (
+            f"Journal bytes per turn besides the images (steady state, turns {TURNS // 2 + 1} to {TURNS}; a "
+            "turn writes a pending record, then the finished one):"
+        ),
+        "",
+        pk.table(
+            ["references", "bytes per turn", "under 4 KB", "session.json"],
+            [
+                (m["refs"], f"{m['per_turn']:.0f}", pk.verdict(m["per_turn"] < 4096), f"{m['header']} B")
+                for m in meta
+            ],
+        ),
+        "",
+    ]
+    checks = [
+        pk.Check(
+            "identical images stored once",
+            " / ".join(f"{r[2]} distinct, {r[3]} files" for r in stored),
+            all(r[2] == r[3] for r in stored),
+        )
+    ]
+    checks += [
+        pk.Check(
+            f"metadata per turn < 4 KB ({m['refs']} references)",
+            f"{m['per_turn']:.0f} B",
+            m["per_turn"] < 4096,
+        )
+        for m in meta
+    ]
     return "\n".join(lines), checks
 
 

@@ -33,8 +33,10 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
             engine.send("demo", f"scene {i}", seed=i)
         results = []
         for _ in range(runs):
-            run = pk.run_process([sys.executable, str(pk.REPO / "benchmarks" / "tui_probe.py"), "keys", str(home),
-                                  "demo"], pk.bench_env(home))
+            run = pk.run_process(
+                [sys.executable, str(pk.REPO / "benchmarks" / "tui_probe.py"), "keys", str(home), "demo"],
+                pk.bench_env(home),
+            )
             assert run.returncode == 0, run.stderr
             results.append(json.loads(run.stdout))
     labels = list(results[0])
@@ -46,15 +48,28 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
         p90 = statistics.median(r[label]["p90_ms"] for r in results)
         worst = max(worst, med / idle)
         rows.append((label, f"{med:.2f} ms", f"{p90:.1f} ms", f"{med / idle:.2f}×"))
-    lines = ["### Responsiveness", "",
-             (f"Per key, from reaching the app to the prompt showing it; medians over {runs} runs of 40 "
-             "keys each (p90: the 90th percentile, median over the runs)."), "",
-             pk.table(["while", "median", "p90", "vs idle"], rows), "",
-             f"Slowest median against idle: {worst:.2f}×.", ""]
+    lines = [
+        "### Responsiveness",
+        "",
+        (
+            f"Per key, from reaching the app to the prompt showing it; medians over {runs} runs of 40 "
+            "keys each (p90: the 90th percentile, median over the runs)."
+        ),
+        "",
+        pk.table(["while", "median", "p90", "vs idle"], rows),
+        "",
+        f"Slowest median against idle: {worst:.2f}×.",
+        "",
+    ]
     # "As fast as when idle": within a millisecond of it, which no one can tell apart (a frame is 16 ms).
     slowest = max(statistics.median(r[label]["median_ms"] for r in results) for label in labels)
-    checks = [pk.Check("key presses while drawing handled as fast as when idle (median per key)",
-                       f"{idle:.2f} ms idle, {slowest:.2f} ms at worst", slowest - idle < 1.0)]
+    checks = [
+        pk.Check(
+            "key presses while drawing handled as fast as when idle (median per key)",
+            f"{idle:.2f} ms idle, {slowest:.2f} ms at worst",
+            slowest - idle < 1.0,
+        )
+    ]
     return "\n".join(lines), checks
 
 

@@ -64,22 +64,35 @@ def process_ratio(root: Path, repeats: int) -> dict[str, Any]:
             return run.seconds
 
         def bare() -> float:
-            run = pk.run_process([sys.executable, str(pk.REPO / "benchmarks" / "bare_send.py"), service.base_url,
-                                  pk.MODEL, str(out), PROMPT], env)
+            run = pk.run_process(
+                [
+                    sys.executable,
+                    str(pk.REPO / "benchmarks" / "bare_send.py"),
+                    service.base_url,
+                    pk.MODEL,
+                    str(out),
+                    PROMPT,
+                ],
+                env,
+            )
             assert run.returncode == 0, run.stderr
             return run.seconds
 
         def python_only() -> float:
             return pk.run_process([sys.executable, "-c", "pass"], env).seconds
 
-        times = pk.interleaved({"session-tui send": tui, "bare SDK script": bare, "python -c pass": python_only},
-                               repeats)
+        times = pk.interleaved(
+            {"session-tui send": tui, "bare SDK script": bare, "python -c pass": python_only}, repeats
+        )
     finally:
         service.stop()
     med = {k: pk.median(v) for k, v in times.items()}
-    return {"median": med, "min": {k: min(v) for k, v in times.items()},
-            "ratio": med["session-tui send"] / med["bare SDK script"],
-            "ratio_min": min(times["session-tui send"]) / min(times["bare SDK script"])}
+    return {
+        "median": med,
+        "min": {k: min(v) for k, v in times.items()},
+        "ratio": med["session-tui send"] / med["bare SDK script"],
+        "ratio_min": min(times["session-tui send"]) / min(times["bare SDK script"]),
+    }
 
 
 def engine_work(root: Path, repeats: int) -> dict[str, Any]:
@@ -150,14 +163,23 @@ def engine_work(root: Path, repeats: int) -> dict[str, Any]:
         return time.perf_counter() - start
 
     send(True)  # warm imports and caches
-    times = pk.interleaved({"send (whole turn)": lambda: send(True), "send without scoring": lambda: send(False),
-                            "blob store put (hash, durable write)": put, "one journal append (fsync)": append,
-                            "scoring, from the small copy the check left": lambda: score(False),
-                            "scoring from the stored bytes (`session-tui score`)": lambda: score(True),
-                            "checking the answer (in the provider: one full decode, the small copy)": check},
-                           repeats)
-    return {"median": {k: pk.median(v) for k, v in times.items()}, "min": {k: min(v) for k, v in times.items()},
-            "image_bytes": len(image)}
+    times = pk.interleaved(
+        {
+            "send (whole turn)": lambda: send(True),
+            "send without scoring": lambda: send(False),
+            "blob store put (hash, durable write)": put,
+            "one journal append (fsync)": append,
+            "scoring, from the small copy the check left": lambda: score(False),
+            "scoring from the stored bytes (`session-tui score`)": lambda: score(True),
+            "checking the answer (in the provider: one full decode, the small copy)": check,
+        },
+        repeats,
+    )
+    return {
+        "median": {k: pk.median(v) for k, v in times.items()},
+        "min": {k: min(v) for k, v in times.items()},
+        "image_bytes": len(image),
+    }
 
 
 def imports(root: Path) -> list[tuple[str, str, float, int]]:
@@ -173,8 +195,14 @@ def imports(root: Path) -> list[tuple[str, str, float, int]]:
     for args in (["--version"], ["--help"], ["list"], ["show", "demo"], ["show", "demo", "--json"]):
         probe = pk.run_process([sys.executable, "-c", IMPORT_PROBE, *args], env)
         timed = [pk.run_process([script(), *args], env) for _ in range(5)]
-        rows.append((" ".join(args), probe.stdout.strip() or "(none)", pk.median([t.seconds for t in timed]),
-                     int(pk.median([t.max_rss_kb for t in timed]))))
+        rows.append(
+            (
+                " ".join(args),
+                probe.stdout.strip() or "(none)",
+                pk.median([t.seconds for t in timed]),
+                int(pk.median([t.max_rss_kb for t in timed])),
+            )
+        )
     return rows
 
 
@@ -186,33 +214,67 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
         proc = process_ratio(root, repeats)
         work = engine_work(root, repeats * 2)
         light = imports(root)
-    lines = ["### Turn overhead", "",
-             (f"A first turn, 1K PNG answer ({pk.fmt_mb(pk.sample_png(1024, 1024, 1).__len__())}), local service "
-             f"answering at once; medians of {repeats} alternating runs, each a new process."), "",
-             pk.table(["process", "median", "fastest"],
-                      [(k, pk.fmt_ms(v), pk.fmt_ms(proc["min"][k])) for k, v in proc["median"].items()]), "",
-             (f"**Ratio send / bare script: {proc['ratio']:.2f}** (fastest runs: {proc['ratio_min']:.2f}); "
-             f"target <= 1.3: {pk.verdict(proc['ratio'] <= 1.3)}."), "",
-             ("Engine.send in-process with a provider that returns the precomputed image at once, as a "
-             "network provider hands it over: checked (decoded in full) and with the small copy that "
-             "check leaves for the score. The session has Little Orange's spec (four palette colours) "
-             f"and a 1K reference. Medians of {repeats * 2}; the parts are timed on their own:"), "",
-             pk.table(["work", "median", "fastest"],
-                      [(k, pk.fmt_ms(v), pk.fmt_ms(work["min"][k])) for k, v in work["median"].items()]), "",
-             (f"**Engine's own work per turn: {pk.fmt_ms(work['median']['send (whole turn)'])}** "
-             f"(fastest {pk.fmt_ms(work['min']['send (whole turn)'])}); target <= 20 ms: "
-             f"{pk.verdict(work['median']['send (whole turn)'] <= 0.020)}."), "",
-             "What the light commands import (heavy packages only) and cost as whole processes:", "",
-             pk.table(["command", "imports", "median time", "peak RSS"],
-                      [(f"`{c}`", i, pk.fmt_ms(s), f"{kb / 1000:.0f} MB") for c, i, s, kb in light]), ""]
+    lines = [
+        "### Turn overhead",
+        "",
+        (
+            f"A first turn, 1K PNG answer ({pk.fmt_mb(pk.sample_png(1024, 1024, 1).__len__())}), local service "
+            f"answering at once; medians of {repeats} alternating runs, each a new process."
+        ),
+        "",
+        pk.table(
+            ["process", "median", "fastest"],
+            [(k, pk.fmt_ms(v), pk.fmt_ms(proc["min"][k])) for k, v in proc["median"].items()],
+        ),
+        "",
+        (
+            f"**Ratio send / bare script: {proc['ratio']:.2f}** (fastest runs: {proc['ratio_min']:.2f}); "
+            f"target <= 1.3: {pk.verdict(proc['ratio'] <= 1.3)}."
+        ),
+        "",
+        (
+            "Engine.send in-process with a provider that returns the precomputed image at once, as a "
+            "network provider hands it over: checked (decoded in full) and with the small copy that "
+            "check leaves for the score. The session has Little Orange's spec (four palette colours) "
+            f"and a 1K reference. Medians of {repeats * 2}; the parts are timed on their own:"
+        ),
+        "",
+        pk.table(
+            ["work", "median", "fastest"],
+            [(k, pk.fmt_ms(v), pk.fmt_ms(work["min"][k])) for k, v in work["median"].items()],
+        ),
+        "",
+        (
+            f"**Engine's own work per turn: {pk.fmt_ms(work['median']['send (whole turn)'])}** "
+            f"(fastest {pk.fmt_ms(work['min']['send (whole turn)'])}); target <= 20 ms: "
+            f"{pk.verdict(work['median']['send (whole turn)'] <= 0.020)}."
+        ),
+        "",
+        "What the light commands import (heavy packages only) and cost as whole processes:",
+        "",
+        pk.table(
+            ["command", "imports", "median time", "peak RSS"],
+            [(f"`{c}`", i, pk.fmt_ms(s), f"{kb / 1000:.0f} MB") for c, i, s, kb in light],
+        ),
+        "",
+    ]
     own = work["median"]["send (whole turn)"]
-    checks = [pk.Check("whole `send` process / bare SDK script <= 1.3", f"{proc['ratio']:.2f}", proc["ratio"] <= 1.3),
-              pk.Check("engine's own work per turn (1K image) <= 20 ms",
-                       f"{pk.fmt_ms(own)}; {pk.fmt_ms(work['median']['send without scoring'])} without the "
-                       "local consistency score", own <= 0.020),
-              pk.Check("`--version`, `list`, `show` never import Textual",
-                       "none does" if all("textual" not in i for _, i, _, _ in light) else "one does",
-                       all("textual" not in i for _, i, _, _ in light))]
+    checks = [
+        pk.Check(
+            "whole `send` process / bare SDK script <= 1.3", f"{proc['ratio']:.2f}", proc["ratio"] <= 1.3
+        ),
+        pk.Check(
+            "engine's own work per turn (1K image) <= 20 ms",
+            f"{pk.fmt_ms(own)}; {pk.fmt_ms(work['median']['send without scoring'])} without the "
+            "local consistency score",
+            own <= 0.020,
+        ),
+        pk.Check(
+            "`--version`, `list`, `show` never import Textual",
+            "none does" if all("textual" not in i for _, i, _, _ in light) else "one does",
+            all("textual" not in i for _, i, _, _ in light),
+        ),
+    ]
     return "\n".join(lines), checks
 
 

@@ -38,8 +38,11 @@ LOAD_PROBE = (
 
 
 def extract(rev: str, into: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(pk.REPO), "archive", "--format=tar", rev, "session_tui"],
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "-C", str(pk.REPO), "archive", "--format=tar", rev, "session_tui"],
+        capture_output=True,
+        check=True,
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into
@@ -72,7 +75,8 @@ def measure(baselines: tuple[str, ...], repeats: int) -> dict[str, dict[str, lis
             cases = {
                 "`session-tui --version`": py + ["-m", "session_tui", "--version"],
                 "`session-tui show` (1,000 turns)": py + ["-m", "session_tui", "show", "h1000"],
-                "`session-tui show --json` (1,000 turns)": py + ["-m", "session_tui", "show", "h1000", "--json"],
+                "`session-tui show --json` (1,000 turns)": py
+                + ["-m", "session_tui", "show", "h1000", "--json"],
                 "`session-tui list` (a 1,000-turn session among 3)": py + ["-m", "session_tui", "list"],
                 "`session-tui send` (100 turns)": py + ["-m", "session_tui", "send", "h100", "waving"],
                 "`session-tui send` (1,000 turns)": py + ["-m", "session_tui", "send", "h1000", "waving"],
@@ -87,7 +91,9 @@ def measure(baselines: tuple[str, ...], repeats: int) -> dict[str, dict[str, lis
                             continue  # carries every picture: minutes and gigabytes, then fails (see the text)
                         if (label, which) in broken:
                             continue
-                        run = pk.run_process(argv, tree_env(home, tree), cwd=root)  # not the repo: "" leads sys.path
+                        run = pk.run_process(
+                            argv, tree_env(home, tree), cwd=root
+                        )  # not the repo: "" leads sys.path
                         if run.returncode != 0:
                             if which == "now":
                                 raise RuntimeError(f"{label} ({which}) failed: {run.stderr[-500:]}")
@@ -122,16 +128,32 @@ def report(quick: bool = False, baselines: tuple[str, ...] = BASELINES) -> str:
             m = pk.median([kb for _, kb in runs])
             cells.append(f"{pk.fmt_ms(t)}" + ("" if "in-process" in label else f", {m / 1000:.0f} MB"))
         now = pk.median([s for s, _ in by_tree["now"]])
-        gains = [f"{pk.median([s for s, _ in by_tree[b]]) / now:.1f}×" if by_tree.get(b) else "" for b in baselines]
+        gains = [
+            f"{pk.median([s for s, _ in by_tree[b]]) / now:.1f}×" if by_tree.get(b) else "" for b in baselines
+        ]
         rows.append((label, *cells, *gains))
-    return "\n".join([
-        "### Before and after", "",
-        (f"`{baselines[0]}` is the last commit before the performance work, `{baselines[-1]}` the landing of "
-         f"its first round; medians of {repeats} alternating runs, whole processes unless marked (the "
-         "first paint is the probe's, its memory the probe process's). \"Not run\": it carries every "
-         "picture, minutes and gigabytes, then fails; \"cannot run\": that tree has not what the case drives."), "",
-        pk.table(["", *(f"`{t}`" if t != "now" else "now" for t in trees),
-                  *(f"time `{b}` ÷ now" for b in baselines)], rows), ""])
+    return "\n".join(
+        [
+            "### Before and after",
+            "",
+            (
+                f"`{baselines[0]}` is the last commit before the performance work, `{baselines[-1]}` the landing of "
+                f"its first round; medians of {repeats} alternating runs, whole processes unless marked (the "
+                "first paint is the probe's, its memory the probe process's). \"Not run\": it carries every "
+                'picture, minutes and gigabytes, then fails; "cannot run": that tree has not what the case drives.'
+            ),
+            "",
+            pk.table(
+                [
+                    "",
+                    *(f"`{t}`" if t != "now" else "now" for t in trees),
+                    *(f"time `{b}` ÷ now" for b in baselines),
+                ],
+                rows,
+            ),
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,9 @@ class InstantProvider(Provider):
         # As the network providers answer: they decode every image they receive to check it (part
         # of the request, not of the engine's own work; bench_turn times it on its own) and hand
         # over the small copy that decoding leaves, for the score.
-        return GenerationResult(images=[self.image], text="Here it is.", model="instant",
-                                previews=[self.preview])
+        return GenerationResult(
+            images=[self.image], text="Here it is.", model="instant", previews=[self.preview]
+        )
 
 
 def instant_engine(home: Path, image: bytes) -> Engine:

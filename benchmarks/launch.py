@@ -25,8 +25,14 @@ def main() -> int:
     _, status, usage = os.wait4(pid, 0)
     seconds = time.perf_counter() - started
     with open(report, "w") as fh:
-        json.dump({"seconds": seconds, "max_rss_kb": usage.ru_maxrss,
-                   "returncode": os.waitstatus_to_exitcode(status)}, fh)
+        json.dump(
+            {
+                "seconds": seconds,
+                "max_rss_kb": usage.ru_maxrss,
+                "returncode": os.waitstatus_to_exitcode(status),
+            },
+            fh,
+        )
     return 0
 
 

@@ -46,15 +46,18 @@ def noisy_image(width: int, height: int, seed: int) -> Any:
     channels = []
     for i in range(3):
         soft = Image.effect_noise((max(1, width // 8), max(1, height // 8)), 24).resize(
-            (width, height), Image.Resampling.BICUBIC)
+            (width, height), Image.Resampling.BICUBIC
+        )
         base = Image.blend(linear.rotate(90 * ((i + seed) % 4)), radial, 0.5)
         channels.append(ImageChops.add(base, soft, offset=-128))
     img = Image.merge("RGB", channels)
     draw = ImageDraw.Draw(img)
     for k in range(12):
         x, y = (k * 977 + seed * 131) % width, (k * 613 + seed * 71) % height
-        draw.ellipse((x, y, x + width // 6, y + height // 6),
-                     fill=((k * 40 + seed * 17) % 255, (k * 90 + seed * 30) % 255, 120))
+        draw.ellipse(
+            (x, y, x + width // 6, y + height // 6),
+            fill=((k * 40 + seed * 17) % 255, (k * 90 + seed * 30) % 255, 120),
+        )
     return img
 
 
@@ -106,13 +109,26 @@ class LocalService:
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
     def start(self) -> LocalService:
-        answer = json.dumps({
-            "id": "gen-bench", "object": "chat.completion", "created": 0, "model": MODEL,
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {
-                "role": "assistant", "content": "Here it is.",
-                "images": [{"type": "image_url", "image_url": {"url": data_url(self.image)}}]}}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 1290, "total_tokens": 1300},
-        }).encode()
+        answer = json.dumps(
+            {
+                "id": "gen-bench",
+                "object": "chat.completion",
+                "created": 0,
+                "model": MODEL,
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {
+                            "role": "assistant",
+                            "content": "Here it is.",
+                            "images": [{"type": "image_url", "image_url": {"url": data_url(self.image)}}],
+                        },
+                    }
+                ],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 1290, "total_tokens": 1300},
+            }
+        ).encode()
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -148,13 +164,22 @@ def write_config(home: Path, base_url: str, budget_mb: float = 20.0) -> None:
     (home / "config.toml").write_text(
         'default_provider = "local"\n\n[providers.local]\nkind = "openai-chat"\n'
         f'model = "{MODEL}"\nbase_url = "{base_url}"\napi_key_env = "{KEY_ENV}"\n'
-        f"request_budget_mb = {budget_mb}\nmax_retries = 0\n", encoding="utf-8")
+        f"request_budget_mb = {budget_mb}\nmax_retries = 0\n",
+        encoding="utf-8",
+    )
 
 
 def bench_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SESSION_TUI_", "OPENAI_", "PYTHON"))}
-    env.update({"SESSION_TUI_HOME": str(home), KEY_ENV: KEY, "PYTHONDONTWRITEBYTECODE": "1",
-                "NO_COLOR": "1", "COLUMNS": "120"})
+    env.update(
+        {
+            "SESSION_TUI_HOME": str(home),
+            KEY_ENV: KEY,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "NO_COLOR": "1",
+            "COLUMNS": "120",
+        }
+    )
     return env
 
 
@@ -170,15 +195,29 @@ class Run:
 
 def run_process(argv: Sequence[str], env: dict[str, str], cwd: Path | None = None) -> Run:
     """Run a command; its wall time and its own peak RSS (see launch.py for why a launcher)."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(suffix=".json") as report:
-        subprocess.run([sys.executable, "-S", str(REPO / "benchmarks" / "launch.py"), report.name, *argv],
-                       env=env, cwd=cwd, stdout=out, stderr=err, check=True)
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(suffix=".json") as report,
+    ):
+        subprocess.run(
+            [sys.executable, "-S", str(REPO / "benchmarks" / "launch.py"), report.name, *argv],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            check=True,
+        )
         facts = json.loads(Path(report.name).read_text())
         out.seek(0)
         err.seek(0)
-        return Run(facts["seconds"], facts["max_rss_kb"], facts["returncode"],
-                   out.read().decode(errors="replace"), err.read().decode(errors="replace"))
+        return Run(
+            facts["seconds"],
+            facts["max_rss_kb"],
+            facts["returncode"],
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace"),
+        )
 
 
 def cli(*args: str) -> list[str]:
@@ -232,9 +271,15 @@ def grow_session(home: Path, name: str, template: dict[str, Any], turns: int, im
         fh.write(existing)
         for i in range(1, turns + 1):
             image = images[i % len(images)]
-            done = Turn.model_validate({
-                **template, "index": i, "prompt": f"{template['prompt']} (variation {i})",
-                "prompt_sent": f"{template['prompt_sent']} (variation {i})", "images": [image]})
+            done = Turn.model_validate(
+                {
+                    **template,
+                    "index": i,
+                    "prompt": f"{template['prompt']} (variation {i})",
+                    "prompt_sent": f"{template['prompt_sent']} (variation {i})",
+                    "images": [image],
+                }
+            )
             pending = done.model_copy(update={"status": "pending"})
             fh.writelines(encode("turn", turn_record(t)) for t in (pending, done))
         os.fsync(fh.fileno())

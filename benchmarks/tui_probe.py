@@ -36,8 +36,11 @@ from session_tui.tui.app import SessionTuiApp
 try:
     from session_tui.tui.app import settle_startup_objects
 except ImportError:  # an older tree (benchmarks/compare.py) started its app without it
+
     def settle_startup_objects() -> None:
         pass
+
+
 from session_tui.tui.screens.session import SessionScreen
 from session_tui.tui.widgets.prompt_input import PromptInput
 from session_tui.tui.widgets.turn_view import TurnView
@@ -63,7 +66,12 @@ async def first_paint(home: Path, name: str) -> dict[str, Any]:
     display = app._display  # every frame goes through here, headless too (it then writes nothing)
 
     def frame(screen: Any, update: Any) -> None:
-        if not painted_at and update is not None and isinstance(screen, SessionScreen) and screen.query(TurnView):
+        if (
+            not painted_at
+            and update is not None
+            and isinstance(screen, SessionScreen)
+            and screen.query(TurnView)
+        ):
             painted_at.append(time.perf_counter())
             drawn.append(len(screen.query(TurnView)))
         display(screen, update)
@@ -79,8 +87,14 @@ async def first_paint(home: Path, name: str) -> dict[str, Any]:
             await app.workers.wait_for_complete()
             await pilot.pause(0.02)
         settled = time.perf_counter() - start
-        return {"imports_s": imported, "first_paint_s": painted, "settled_s": settled, "first_frame_turns": drawn[0],
-                "turn_views": len(app.screen.query(TurnView)), "thumbnails_read": app.thumbnails.reads}
+        return {
+            "imports_s": imported,
+            "first_paint_s": painted,
+            "settled_s": settled,
+            "first_frame_turns": drawn[0],
+            "turn_views": len(app.screen.query(TurnView)),
+            "thumbnails_read": app.thumbnails.reads,
+        }
 
 
 class Held(OfflineProvider):
@@ -94,9 +108,20 @@ class Held(OfflineProvider):
         self.started.set()
         small = {"messages": [{"content": "x" * 200, "n": list(range(50))} for _ in range(200)]}
         # A request body as big as the budget allows: 16 images of 1 MB as base64 data URLs.
-        big = {"messages": [{"role": "user", "content": [
-            {"type": "image_url", "image_url": {"url": "data:image/jpeg;base64," + "QUJD" * 350_000}}
-            for _ in range(16)]}]}
+        big = {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image_url",
+                            "image_url": {"url": "data:image/jpeg;base64," + "QUJD" * 350_000},
+                        }
+                        for _ in range(16)
+                    ],
+                }
+            ]
+        }
         while not (self.release.is_set() or request.cancel.is_set()):
             if self.busy == "python":
                 json.dumps(small)  # interpreter work in small steps, like preparing a request
@@ -141,9 +166,11 @@ async def key_latency(home: Path, name: str) -> dict[str, Any]:
             app.screen.query_one(PromptInput).text = ""
 
         await type_keys("idle")
-        for label, busy in (("drawing, provider waiting on the network", ""),
-                            ("drawing, provider busy in Python", "python"),
-                            ("drawing, provider encoding a 22 MB request body", "encoding")):
+        for label, busy in (
+            ("drawing, provider waiting on the network", ""),
+            ("drawing, provider busy in Python", "python"),
+            ("drawing, provider encoding a 22 MB request body", "encoding"),
+        ):
             mode["busy"] = busy
             started.clear()
             release.clear()
@@ -155,8 +182,10 @@ async def key_latency(home: Path, name: str) -> dict[str, Any]:
             release.set()
             while app.screen.generating:
                 await pilot.pause(0.02)
-    return {label: {"median_ms": statistics.median(t) * 1000,
-                    "p90_ms": sorted(t)[int(len(t) * 0.9)] * 1000} for label, t in out.items()}
+    return {
+        label: {"median_ms": statistics.median(t) * 1000, "p90_ms": sorted(t)[int(len(t) * 0.9)] * 1000}
+        for label, t in out.items()
+    }
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """Rebuild the repo's example home, sessions/, with the offline renderer (seeded, so reproducible).
 
-    python scripts/make_example_sessions.py
+python scripts/make_example_sessions.py
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ def reference(spec_file: Path, seed: int, out: Path) -> Path:
     """A reference picture of the character, drawn offline in a plain studio."""
     spec = load_character(spec_file)
     provider = OfflineProvider("offline", Profile(kind="offline"), Home(out.parent))
-    result = provider.generate(GenerationRequest(prompt="portrait", params=GenerationParams(seed=seed),
-                                                 character=spec))
+    result = provider.generate(
+        GenerationRequest(prompt="portrait", params=GenerationParams(seed=seed), character=spec)
+    )
     out.write_bytes(result.images[0])
     return out
 
@@ -39,9 +40,12 @@ def main() -> None:
         orange_spec = HOME / "little-orange.toml"
         front = reference(orange_spec, 11, Path(tmp) / "orange-front.png")
         outfit = reference(orange_spec, 12, Path(tmp) / "orange-outfit.png")
-        engine.new_session("little-orange", character=load_character(orange_spec),
-                           refs=[RefInput(front, "front", "front"), RefInput(outfit, "outfit", "outfit")],
-                           params=GenerationParams(aspect_ratio="4:3"))
+        engine.new_session(
+            "little-orange",
+            character=load_character(orange_spec),
+            refs=[RefInput(front, "front", "front"), RefInput(outfit, "outfit", "outfit")],
+            params=GenerationParams(aspect_ratio="4:3"),
+        )
         engine.send("little-orange", "on the beach", seed=101)
         engine.send("little-orange", "add a blue scarf", seed=102)
         engine.approve("little-orange", label="beach-scarf", note="scarf reads well")
@@ -51,8 +55,11 @@ def main() -> None:
         engine.send("little-orange-r1", "in the snow", seed=104)
 
         blue_spec = HOME / "little-blue.toml"
-        engine.new_session("little-blue", character=load_character(blue_spec),
-                           refs=[RefInput(reference(blue_spec, 21, Path(tmp) / "blue-front.png"), "正面", "front")])
+        engine.new_session(
+            "little-blue",
+            character=load_character(blue_spec),
+            refs=[RefInput(reference(blue_spec, 21, Path(tmp) / "blue-front.png"), "正面", "front")],
+        )
         engine.send("little-blue", "在海边", seed=201)
         engine.approve("little-blue", label="海边")
     print(f"Rebuilt {', '.join(engine.store.names())} in {HOME}")

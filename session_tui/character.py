@@ -17,8 +17,11 @@ from session_tui.userfiles import read_user_file
 
 TEXT_FIELDS = ("name", "style", "hair", "eyes", "face", "outfit", "notes")
 LIST_FIELDS = ("accessories", "palette", "keep")
-_EXAMPLES = {"accessories": '["orange hair clip"]', "palette": '["#FF8C00", "#FFFFFF"]',
-             "keep": '["same orange pigtails", "same blush"]'}
+_EXAMPLES = {
+    "accessories": '["orange hair clip"]',
+    "palette": '["#FF8C00", "#FFFFFF"]',
+    "keep": '["same orange pigtails", "same blush"]',
+}
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def _problem(exc: ValidationError) -> str:
             return f"{key} must be a list of text, like {key} = {_EXAMPLES[key]}."
         return f"{key} item {int(loc[1]) + 1} must be text in quotes, like {key} = {_EXAMPLES[key]}."
     if key in TEXT_FIELDS and err.get("type") == "string_type":
-        return f"{key} must be text in quotes, like {key} = \"...\"."
+        return f'{key} must be text in quotes, like {key} = "...".'
     return first_error(exc)
 
 
@@ -58,8 +61,10 @@ def parse_character(data: dict[str, Any], where: str = "the character spec") -> 
     if isinstance(data.get("character"), dict):
         others = sorted(k for k in data if k != "character")
         if others:
-            raise InvalidInput(f"Character file {where!r} has {', '.join(map(repr, others))} outside the "
-                               "[character] table; move it inside.")
+            raise InvalidInput(
+                f"Character file {where!r} has {', '.join(map(repr, others))} outside the "
+                "[character] table; move it inside."
+            )
         data = data["character"]
     try:
         return CharacterSpec.model_validate(data)
@@ -91,12 +96,16 @@ def advise(spec: CharacterSpec) -> list[str]:
     if missing:
         out.append(f"No {', '.join(missing)}: the model will choose, and may choose differently each time.")
     if not [k for k in spec.keep if k.strip()]:
-        out.append("No keep rules: add what must not change, e.g. keep = [\"same orange pigtails\", \"same blush\"].")
+        out.append(
+            'No keep rules: add what must not change, e.g. keep = ["same orange pigtails", "same blush"].'
+        )
     if not spec.palette:
         out.append("No palette: the consistency score cannot measure palette adherence without one.")
     elif len(spec.palette) > 8:
-        out.append(f"{len(spec.palette)} palette colours: the score counts each, so list the character's "
-                   "main colours (8 or fewer).")
+        out.append(
+            f"{len(spec.palette)} palette colours: the score counts each, so list the character's "
+            "main colours (8 or fewer)."
+        )
     duplicates = sorted({k for k in spec.keep if spec.keep.count(k) > 1})
     if duplicates:
         out.append(f"Keep rule {duplicates[0]!r} is listed more than once.")

@@ -20,14 +20,20 @@ class Profile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="Provider kind: offline, openai-chat, openai-images, openai-responses, gemini.")
+    kind: str = Field(
+        description="Provider kind: offline, openai-chat, openai-images, openai-responses, gemini."
+    )
     model: str = ""
     base_url: str | None = None
     api_key_env: str | None = None
     max_references: int | None = Field(default=None, ge=0, description="Lower the model's reference limit.")
     timeout_s: float = Field(default=120.0, gt=0, description="Seconds to wait for an answer, per attempt.")
-    max_retries: int = Field(default=2, ge=0, le=10, description="Retries on 408, 409, 429, 5xx and connection errors.")
-    request_budget_mb: float = Field(default=20.0, gt=0, description="Input images are shrunk so a request fits this.")
+    max_retries: int = Field(
+        default=2, ge=0, le=10, description="Retries on 408, 409, 429, 5xx and connection errors."
+    )
+    request_budget_mb: float = Field(
+        default=20.0, gt=0, description="Input images are shrunk so a request fits this."
+    )
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into each request body.")
     judge_model: str | None = None
 
@@ -50,7 +56,9 @@ class Config(BaseModel):
         if name == OFFLINE_PROFILE:
             return name, Profile(kind="offline", model="offline-renderer")
         known = sorted({*self.providers, OFFLINE_PROFILE})
-        raise ConfigError(f"No provider profile named {name!r}{_hint(name, known)}; known: {', '.join(known)}.")
+        raise ConfigError(
+            f"No provider profile named {name!r}{_hint(name, known)}; known: {', '.join(known)}."
+        )
 
     def profile_names(self) -> list[str]:
         return sorted({*self.providers, OFFLINE_PROFILE})

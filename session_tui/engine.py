@@ -61,8 +61,9 @@ HISTORY_IMAGES = 2
 class Engine(HeaderEdits, LineageOps):
     """Sessions and providers behind one door; header edits and lineage live in the mixins."""
 
-    def __init__(self, home: Home, config: Config | None = None,
-                 provider_factory: ProviderFactory = provider_for) -> None:
+    def __init__(
+        self, home: Home, config: Config | None = None, provider_factory: ProviderFactory = provider_for
+    ) -> None:
         self.home = home
         self._config = config
         self._provider_factory = provider_factory
@@ -89,8 +90,15 @@ class Engine(HeaderEdits, LineageOps):
         return self._provider_factory(self.config, profile, self.home)
 
     # -- creating -----------------------------------------------------------------------------
-    def new_session(self, name: str, *, provider: str | None = None, character: CharacterSpec | None = None,
-                    refs: Iterable[RefInput] = (), params: GenerationParams | None = None) -> Session:
+    def new_session(
+        self,
+        name: str,
+        *,
+        provider: str | None = None,
+        character: CharacterSpec | None = None,
+        refs: Iterable[RefInput] = (),
+        params: GenerationParams | None = None,
+    ) -> Session:
         validate_name(name)
         prov = self.provider(provider)
         params = params or GenerationParams()
@@ -98,8 +106,14 @@ class Engine(HeaderEdits, LineageOps):
         refs = list(refs)
         self._check_ref_count(prov, len(refs))
         loaded = [(r, read_ref(r)) for r in refs]  # read everything before creating anything
-        header = SessionHeader(name=name, provider=prov.name, kind=prov.kind, model=prov.model,
-                               character=character or CharacterSpec(), params=params)
+        header = SessionHeader(
+            name=name,
+            provider=prov.name,
+            kind=prov.kind,
+            model=prov.model,
+            character=character or CharacterSpec(),
+            params=params,
+        )
 
         def populate(sd: SessionDir) -> None:
             stored: list[ReferenceImage] = []
@@ -117,13 +131,25 @@ class Engine(HeaderEdits, LineageOps):
         if not session.header.assemble_prompt:
             return typed.strip()
         first = session.last_image_turn() is None
-        return assemble(session.header.character, typed, first_turn=first,
-                        has_references=bool(session.header.references),
-                        roles=[r.role for r in session.header.references])
+        return assemble(
+            session.header.character,
+            typed,
+            first_turn=first,
+            has_references=bool(session.header.references),
+            roles=[r.role for r in session.header.references],
+        )
 
-    def send(self, name: str, prompt: str, *, refs: Iterable[RefInput] = (), prompt_sent: str | None = None,
-             cancel: threading.Event | None = None, series: dict[str, Any] | None = None,
-             **param_changes: Any) -> Turn:
+    def send(
+        self,
+        name: str,
+        prompt: str,
+        *,
+        refs: Iterable[RefInput] = (),
+        prompt_sent: str | None = None,
+        cancel: threading.Event | None = None,
+        series: dict[str, Any] | None = None,
+        **param_changes: Any,
+    ) -> Turn:
         """One turn: stored as pending first (so the prompt survives anything), then finished."""
         if not prompt.strip():
             raise InvalidInput("The prompt is empty; say what to draw or change.")
@@ -141,16 +167,29 @@ class Engine(HeaderEdits, LineageOps):
             params = header.params.merged(**param_changes)
             caps = self._check_params(provider, params)
             self._check_ref_count(provider, len(header.references))
-            sent = prompt_sent.strip() if prompt_sent and prompt_sent.strip() else self.preview_prompt(session, prompt)
+            sent = (
+                prompt_sent.strip()
+                if prompt_sent and prompt_sent.strip()
+                else self.preview_prompt(session, prompt)
+            )
             index = (session.turns[-1].index + 1) if session.turns else 1
-            turn = Turn(index=index, prompt=prompt, prompt_sent=sent, params=params, provider=provider.name,
-                        kind=provider.kind, model=provider.model,
-                        seed_honoured=caps.seed_honoured and params.seed is not None, series=series)
+            turn = Turn(
+                index=index,
+                prompt=prompt,
+                prompt_sent=sent,
+                params=params,
+                provider=provider.name,
+                kind=provider.kind,
+                model=provider.model,
+                seed_honoured=caps.seed_honoured and params.seed is not None,
+                series=series,
+            )
             request = self._request(sd, session, turn, cancel or threading.Event())
             if series is not None:
                 request.history = []  # a series scene is a fresh picture from the references, not an edit
             turn.input_images = [r.sha256 for r in request.references] + [
-                img.sha256 for h in request.history[-1:] for img in h.images]
+                img.sha256 for h in request.history[-1:] for img in h.images
+            ]
             del session  # the request holds what it needs; a long conversation is let go meanwhile
             sd.append_turn(turn)
             started = time.monotonic()
@@ -160,10 +199,14 @@ class Engine(HeaderEdits, LineageOps):
                     raise Cancelled("The turn was cancelled; the prompt is kept.")
                 if not result.images:
                     raise ProviderError(
-                        "The service answered with text but no image" + (f": {result.text[:200]}" if result.text else "."),
-                        reply_text=result.text)
-                turn.images = [sd.blobs.put(data, "The image the provider returned", decoded=result.decoded)
-                               for data in result.images]
+                        "The service answered with text but no image"
+                        + (f": {result.text[:200]}" if result.text else "."),
+                        reply_text=result.text,
+                    )
+                turn.images = [
+                    sd.blobs.put(data, "The image the provider returned", decoded=result.decoded)
+                    for data in result.images
+                ]
             except (SessionTuiError, KeyboardInterrupt) as exc:
                 self._finish(sd, turn, started, failure=exc)
                 raise
@@ -200,7 +243,9 @@ class Engine(HeaderEdits, LineageOps):
             turn.score = None  # 'session-tui score NAME' can compute it later
         return False
 
-    def _finish(self, sd: SessionDir, turn: Turn, started: float, failure: BaseException | None = None) -> None:
+    def _finish(
+        self, sd: SessionDir, turn: Turn, started: float, failure: BaseException | None = None
+    ) -> None:
         turn.finished_at = utcnow()
         turn.duration_s = round(time.monotonic() - started, 3)
         if failure is None:
@@ -214,22 +259,37 @@ class Engine(HeaderEdits, LineageOps):
                 turn.reply_text = failure.reply_text
         sd.append_turn(turn)
 
-    def _request(self, sd: SessionDir, session: Session, turn: Turn, cancel: threading.Event) -> GenerationRequest:
+    def _request(
+        self, sd: SessionDir, session: Session, turn: Turn, cancel: threading.Event
+    ) -> GenerationRequest:
         load = sd.blobs.read
         references = [InputImage(r, load, r.label, r.role) for r in session.header.references]
         done = [t for t in session.turns if t.status == "ok" and t.images][-HISTORY_TURNS:]
         pictured = len(done) - HISTORY_IMAGES  # older turns are replayed as text only
         history = [
-            HistoryTurn(t.index, t.prompt, t.prompt_sent, t.reply_text,
-                        [InputImage(i, load) for i in t.images] if n >= pictured else [], t.provider_state)
+            HistoryTurn(
+                t.index,
+                t.prompt,
+                t.prompt_sent,
+                t.reply_text,
+                [InputImage(i, load) for i in t.images] if n >= pictured else [],
+                t.provider_state,
+            )
             for n, t in enumerate(done)
         ]
-        return GenerationRequest(prompt=turn.prompt_sent, typed=turn.prompt, params=turn.params,
-                                 references=references, history=history,
-                                 character=session.header.character, cancel=cancel)
+        return GenerationRequest(
+            prompt=turn.prompt_sent,
+            typed=turn.prompt,
+            params=turn.params,
+            references=references,
+            history=history,
+            character=session.header.character,
+            cancel=cancel,
+        )
 
-    def approve(self, name: str, *, turn: int | None = None, label: str = "", note: str = "",
-                image: int = 1) -> Checkpoint:
+    def approve(
+        self, name: str, *, turn: int | None = None, label: str = "", note: str = "", image: int = 1
+    ) -> Checkpoint:
         sd = self.session_dir(name)
         with sd.lock():
             session = sd.load()
@@ -240,19 +300,34 @@ class Engine(HeaderEdits, LineageOps):
             else:
                 chosen = session.turn(turn)
             if chosen.status != "ok" or not chosen.images:
-                raise InvalidInput(f"Turn {chosen.index} has no image to approve (its status is {chosen.status}).")
+                raise InvalidInput(
+                    f"Turn {chosen.index} has no image to approve (its status is {chosen.status})."
+                )
             if not 1 <= image <= len(chosen.images):
-                raise InvalidInput(f"Turn {chosen.index} has {len(chosen.images)} image(s); pick 1 to {len(chosen.images)}.")
+                raise InvalidInput(
+                    f"Turn {chosen.index} has {len(chosen.images)} image(s); pick 1 to {len(chosen.images)}."
+                )
             label = label.strip()
             if label and any(cp.label == label for cp in session.checkpoints):
                 raise InvalidInput(f"A checkpoint is already labelled {label!r}; choose another label.")
             if re.fullmatch(r"cp\d+", label):  # ids are looked up first, so such a label would be shadowed
                 raise InvalidInput(f"The label {label!r} looks like a checkpoint id; choose another label.")
             # Only plain "cpN" ids count: a hostile journal's "cp²" or a 5,000-digit id must not crash int().
-            number = 1 + max((int(cp.id[2:]) for cp in session.checkpoints
-                              if cp.id[2:].isascii() and cp.id[2:].isdecimal() and len(cp.id) <= 12), default=0)
-            cp = Checkpoint(id=f"cp{number}", turn=chosen.index, image=chosen.images[image - 1],
-                            label=label, note=note.strip())
+            number = 1 + max(
+                (
+                    int(cp.id[2:])
+                    for cp in session.checkpoints
+                    if cp.id[2:].isascii() and cp.id[2:].isdecimal() and len(cp.id) <= 12
+                ),
+                default=0,
+            )
+            cp = Checkpoint(
+                id=f"cp{number}",
+                turn=chosen.index,
+                image=chosen.images[image - 1],
+                label=label,
+                note=note.strip(),
+            )
             sd.append_checkpoint(cp)
             return cp
 
@@ -266,14 +341,20 @@ class Engine(HeaderEdits, LineageOps):
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"Image {ref.sha256[:12]} of session {name!r} is missing from {path.parent}.") from None
+            raise NotFound(
+                f"Image {ref.sha256[:12]} of session {name!r} is missing from {path.parent}."
+            ) from None
         except OSError as exc:
-            raise StorageError(f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}.") from None
+            raise StorageError(
+                f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}."
+            ) from None
 
     def request_estimate(self, session: Session) -> tuple[int, int]:
         """Roughly the bytes the next turn sends (references and the replayed pictures, base64) and the budget."""
         images: list[ImageRef] = list(session.header.references)
-        pictured = [t for t in session.turns if t.status == "ok" and t.images][-HISTORY_IMAGES:]  # as _request
+        pictured = [t for t in session.turns if t.status == "ok" and t.images][
+            -HISTORY_IMAGES:
+        ]  # as _request
         images += [i for t in pictured for i in t.images]
         try:
             budget_mb = self.config.profile(session.header.provider)[1].request_budget_mb
@@ -281,7 +362,9 @@ class Engine(HeaderEdits, LineageOps):
             budget_mb = Profile.model_fields["request_budget_mb"].default
         return sum(i.size_bytes for i in images) * 4 // 3, int(budget_mb * 1_000_000)
 
-    def export(self, name: str, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()) -> ExportResult:
+    def export(
+        self, name: str, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
+    ) -> ExportResult:
         from session_tui.export import export_session  # Pillow-heavy: loaded only when exporting
 
         sd = self.session_dir(name)
@@ -292,16 +375,22 @@ class Engine(HeaderEdits, LineageOps):
     def _check_params(provider: Provider, params: GenerationParams) -> Any:
         caps = provider.capabilities()
         if params.image_size not in caps.image_sizes:
-            raise InvalidInput(f"{provider.name} does not offer image size {params.image_size}; "
-                               f"use {', '.join(caps.image_sizes)}.")
+            raise InvalidInput(
+                f"{provider.name} does not offer image size {params.image_size}; "
+                f"use {', '.join(caps.image_sizes)}."
+            )
         if params.aspect_ratio not in caps.aspect_ratios:
-            raise InvalidInput(f"{provider.name} does not offer aspect ratio {params.aspect_ratio}; "
-                               f"use {' '.join(caps.aspect_ratios)}.")
+            raise InvalidInput(
+                f"{provider.name} does not offer aspect ratio {params.aspect_ratio}; "
+                f"use {' '.join(caps.aspect_ratios)}."
+            )
         return caps
 
     @staticmethod
     def _check_ref_count(provider: Provider, count: int) -> None:
         limit = min(MAX_REFERENCES, provider.capabilities().max_references)
         if count > limit:
-            raise InvalidInput(f"{count} references is more than {provider.name} ({provider.model}) accepts; "
-                               f"the limit is {limit}.")
+            raise InvalidInput(
+                f"{count} references is more than {provider.name} ({provider.model}) accepts; "
+                f"the limit is {limit}."
+            )

@@ -48,6 +48,7 @@ class HeaderEdits:
             if len(kept) == len(header.references):
                 raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}.")
             header.references = kept
+
         return self.update_header(name, change)
 
     def set_params(self: Engine, name: str, **changes: Any) -> Session:
@@ -55,6 +56,7 @@ class HeaderEdits:
             params = header.params.merged(**changes)
             self._check_params(self.provider(header.provider), params)
             header.params = params
+
         return self.update_header(name, change)
 
     def relabel_reference(self: Engine, name: str, sha256: str, label: str) -> Session:
@@ -65,28 +67,38 @@ class HeaderEdits:
         def change(header: SessionHeader) -> None:
             matches = [r for r in header.references if sha256 and r.sha256.startswith(sha256)]
             if len(matches) != 1:
-                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}." if not matches
-                                   else f"Several references start with {sha256!r}; give more of the hash.")
-            header.references = [r.model_copy(update={"label": label}) if r is matches[0] else r
-                                 for r in header.references]
+                raise InvalidInput(
+                    f"Session {name!r} has no reference {sha256[:12]!r}."
+                    if not matches
+                    else f"Several references start with {sha256!r}; give more of the hash."
+                )
+            header.references = [
+                r.model_copy(update={"label": label}) if r is matches[0] else r for r in header.references
+            ]
+
         return self.update_header(name, change)
 
     def set_character(self: Engine, name: str, spec: CharacterSpec) -> Session:
         def change(header: SessionHeader) -> None:
             header.character = spec
+
         return self.update_header(name, change)
 
     def set_seed(self: Engine, name: str, seed: int | None) -> Session:
         """Like ``set_params(seed=...)``, but ``None`` clears the seed instead of keeping it."""
+
         def change(header: SessionHeader) -> None:
             header.params = make(GenerationParams, {**header.params.model_dump(), "seed": seed})
+
         return self.update_header(name, change)
 
     def set_provider(self: Engine, name: str, profile: str) -> Session:
         """Move the session to another provider profile, refused if its params or references do not fit."""
+
         def change(header: SessionHeader) -> None:
             provider = self.provider(profile)
             self._check_params(provider, header.params)
             self._check_ref_count(provider, len(header.references))
             header.provider, header.kind, header.model = provider.name, provider.kind, provider.model
+
         return self.update_header(name, change)

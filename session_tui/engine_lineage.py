@@ -33,10 +33,20 @@ class LineageOps:
             candidate = f"{base[: 100 - len(suffix) - 5]}-{suffix}{n}"
             if not store.exists(candidate):
                 return candidate
-        raise InvalidInput(f"Could not find a free name for a session made from {base!r}; give one with --into.")
+        raise InvalidInput(
+            f"Could not find a free name for a session made from {base!r}; give one with --into."
+        )
 
-    def reset(self: Engine, name: str, *, checkpoint: str | None = None, turn: int | None = None,
-              into: str | None = None, keep_refs: bool = False, keep: Iterable[str] | None = None) -> Session:
+    def reset(
+        self: Engine,
+        name: str,
+        *,
+        checkpoint: str | None = None,
+        turn: int | None = None,
+        into: str | None = None,
+        keep_refs: bool = False,
+        keep: Iterable[str] | None = None,
+    ) -> Session:
         """Reset by promotion: a fresh conversation whose first reference is the promoted image.
 
         ``keep_refs`` carries every old reference; ``keep`` (sha256 prefixes) carries a chosen few.
@@ -45,30 +55,44 @@ class LineageOps:
         session = src.load()
         if checkpoint is not None:
             cp = session.checkpoint(checkpoint)
-            image, lineage = cp.image, Lineage(session=name, kind="reset", checkpoint=cp.id, turn=cp.turn,
-                                               image_sha256=cp.image.sha256)
+            image, lineage = (
+                cp.image,
+                Lineage(
+                    session=name, kind="reset", checkpoint=cp.id, turn=cp.turn, image_sha256=cp.image.sha256
+                ),
+            )
             label = f"{cp.label or cp.id} from {name}"
         elif turn is not None:
             t = session.turn(turn)
             if not t.images:
                 raise InvalidInput(f"Turn {turn} has no image to promote.")
-            image, lineage = t.images[0], Lineage(session=name, kind="reset", turn=turn, image_sha256=t.images[0].sha256)
+            image, lineage = (
+                t.images[0],
+                Lineage(session=name, kind="reset", turn=turn, image_sha256=t.images[0].sha256),
+            )
             label = f"turn {turn} from {name}"
         else:
             raise InvalidInput("Say which image to promote: a checkpoint (id or label) or a turn.")
         new_name = validate_name(into) if into else self.free_name(name, "r")
-        promoted = ReferenceImage(**image.model_dump(), label=label, role="promoted",
-                                  source=f"promoted:{name}/{lineage.checkpoint or f'turn{turn}'}")
+        promoted = ReferenceImage(
+            **image.model_dump(),
+            label=label,
+            role="promoted",
+            source=f"promoted:{name}/{lineage.checkpoint or f'turn{turn}'}",
+        )
         old = session.header.references
         if not keep_refs:
             wanted = list(keep or ())
             old = [r for r in old if any(r.sha256.startswith(k) for k in wanted)] if wanted else []
         refs = [promoted, *[r for r in old if r.sha256 != image.sha256]]
         if len(refs) > MAX_REFERENCES:
-            raise InvalidInput(f"The new session would hold {len(refs)} references, over the limit of "
-                               f"{MAX_REFERENCES}; keep fewer of the old ones.")
-        header = session.header.model_copy(update={"name": new_name, "created_at": utcnow(), "references": refs,
-                                                   "parent": lineage})
+            raise InvalidInput(
+                f"The new session would hold {len(refs)} references, over the limit of "
+                f"{MAX_REFERENCES}; keep fewer of the old ones."
+            )
+        header = session.header.model_copy(
+            update={"name": new_name, "created_at": utcnow(), "references": refs, "parent": lineage}
+        )
         return self.store.create(header, lambda sd: copy_blobs(src, sd, refs)).load()
 
     def fork(self: Engine, name: str, *, turn: int, into: str | None = None) -> Session:
@@ -79,8 +103,13 @@ class LineageOps:
         new_name = validate_name(into) if into else self.free_name(name, "f")
         turns = [t for t in session.turns if t.index <= turn]
         cps = [c for c in session.checkpoints if c.turn <= turn]
-        header = session.header.model_copy(update={
-            "name": new_name, "created_at": utcnow(), "parent": Lineage(session=name, kind="fork", turn=turn)})
+        header = session.header.model_copy(
+            update={
+                "name": new_name,
+                "created_at": utcnow(),
+                "parent": Lineage(session=name, kind="fork", turn=turn),
+            }
+        )
 
         def populate(sd: SessionDir) -> None:
             images: list[ImageRef] = [*header.references, *(i for t in turns for i in t.images)]

@@ -53,5 +53,10 @@ def store_ref(sd: SessionDir, ref: RefInput, read: ReadRef) -> ReferenceImage:
     # Its score features now, from the pixels just decoded: otherwise the first turn decodes every
     # reference again (seconds, with fourteen 4K ones).
     remember_reference(sd, stored, read.small)
-    return ReferenceImage(**stored.model_dump(), label=ref.label or ref.path.stem, role=ref.role,
-                          source=str(ref.path.expanduser().absolute()), **source_fields(read.data))
+    return ReferenceImage(
+        **stored.model_dump(),
+        label=ref.label or ref.path.stem,
+        role=ref.role,
+        source=str(ref.path.expanduser().absolute()),
+        **source_fields(read.data),
+    )

@@ -35,8 +35,10 @@ def inspect_image(data: bytes, what: str = "The image") -> ImageInfo:
     if not data:
         raise InvalidInput(f"{what} is empty (0 bytes).")
     if len(data) > MAX_IMAGE_BYTES:
-        raise InvalidInput(f"{what} is {len(data) / 2**20:.0f} MiB, larger than the "
-                           f"{MAX_IMAGE_BYTES // 2**20} MiB limit for one image.")
+        raise InvalidInput(
+            f"{what} is {len(data) / 2**20:.0f} MiB, larger than the "
+            f"{MAX_IMAGE_BYTES // 2**20} MiB limit for one image."
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -46,20 +48,28 @@ def inspect_image(data: bytes, what: str = "The image") -> ImageInfo:
                 frames = getattr(img, "n_frames", 1)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow refuses before decoding; the header alone claims more pixels than memory allows.
-        raise InvalidInput(f"{what} is too large to open safely (it claims far more than the "
-                           f"{MAX_PIXELS // 1_000_000} MP limit).") from None
+        raise InvalidInput(
+            f"{what} is too large to open safely (it claims far more than the "
+            f"{MAX_PIXELS // 1_000_000} MP limit)."
+        ) from None
     except UnidentifiedImageError:
-        raise InvalidInput(f"{what} is not an image format session-tui can read (PNG, JPEG, WebP, GIF).") from None
+        raise InvalidInput(
+            f"{what} is not an image format session-tui can read (PNG, JPEG, WebP, GIF)."
+        ) from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidInput(f"{what} is damaged and cannot be read ({exc}).") from None
     if fmt not in MIME_BY_FORMAT:
         raise InvalidInput(f"{what} is {fmt or 'an unknown format'}; use PNG, JPEG, WebP or GIF.")
     if width * height > MAX_PIXELS:
-        raise InvalidInput(f"{what} is {width}×{height} pixels, larger than the {MAX_PIXELS // 1_000_000} MP limit.")
+        raise InvalidInput(
+            f"{what} is {width}×{height} pixels, larger than the {MAX_PIXELS // 1_000_000} MP limit."
+        )
     if frames > 1:
         # Which frame a model would look at is anyone's guess: refuse rather than pick silently.
-        raise InvalidInput(f"{what} is animated ({frames} frames); session-tui keeps still images, so save the "
-                           "frame you want as a PNG and use that.")
+        raise InvalidInput(
+            f"{what} is animated ({frames} frames); session-tui keeps still images, so save the "
+            "frame you want as a PNG and use that."
+        )
     return ImageInfo(MIME_BY_FORMAT[fmt], width, height, frames)
 
 

@@ -42,12 +42,16 @@ class Judge:
 def judge_for(profile_name: str, profile: Profile, config_file: str) -> Judge:
     """The judge of a profile, or a sentence saying what to add to config.toml."""
     if not profile.judge_model:
-        raise ConfigError(f"Provider profile {profile_name!r} names no judge_model; add judge_model = \"MODEL\" "
-                          f"(a vision-capable chat model) to [providers.{profile_name}] in {config_file}, or "
-                          "choose another profile with --profile.")
+        raise ConfigError(
+            f'Provider profile {profile_name!r} names no judge_model; add judge_model = "MODEL" '
+            f"(a vision-capable chat model) to [providers.{profile_name}] in {config_file}, or "
+            "choose another profile with --profile."
+        )
     if profile.kind == "offline":
-        raise ConfigError(f"Profile {profile_name!r} is the offline renderer, which cannot judge pictures; "
-                          "use a profile of an online service.")
+        raise ConfigError(
+            f"Profile {profile_name!r} is the offline renderer, which cannot judge pictures; "
+            "use a profile of an online service."
+        )
     if profile.kind == "gemini":
         base = profile.base_url or GEMINI_OPENAI_URL
         if "/openai" not in base:  # a native Gemini base_url: use its OpenAI-compatible door
@@ -65,8 +69,10 @@ def api_key(judge: Judge, home: Home) -> str:
 
         value = os.environ.get(judge.profile.api_key_env or "", "")
         if not value:
-            raise ConfigError(f"No API key for judge profile {judge.profile_name!r}: set api_key_env in the "
-                              "profile and that environment variable.") from None
+            raise ConfigError(
+                f"No API key for judge profile {judge.profile_name!r}: set api_key_env in the "
+                "profile and that environment variable."
+            ) from None
         return value
     return resolve_api_key(judge.profile, home, judge.profile_name)
 
@@ -115,12 +121,15 @@ def data_url(data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(out.getvalue()).decode()}"
 
 
-def build_messages(spec: CharacterSpec, references: Sequence[tuple[ReferenceImage, bytes]],
-                   candidate: bytes) -> list[dict[str, Any]]:
+def build_messages(
+    spec: CharacterSpec, references: Sequence[tuple[ReferenceImage, bytes]], candidate: bytes
+) -> list[dict[str, Any]]:
     attrs = attributes(spec)
     content: list[dict[str, Any]] = [{"type": "text", "text": instructions(spec, attrs)}]
     for n, (ref, data) in enumerate(references, 1):
-        content.append({"type": "text", "text": f"Reference {n} ({ref.role}): {ref.label or ref.sha256[:12]}"})
+        content.append(
+            {"type": "text", "text": f"Reference {n} ({ref.role}): {ref.label or ref.sha256[:12]}"}
+        )
         content.append({"type": "image_url", "image_url": {"url": data_url(data)}})
     content.append({"type": "text", "text": "Candidate:"})
     content.append({"type": "image_url", "image_url": {"url": data_url(candidate)}})
@@ -140,17 +149,24 @@ def parse_verdict(text: str) -> dict[str, Any]:
     data: Any = None
     if start >= 0 and end > start:
         try:
-            data = json.loads(cleaned[start:end + 1])
+            data = json.loads(cleaned[start : end + 1])
         except ValueError:
             data = None
     if not isinstance(data, dict) or _clamp(data.get("overall")) is None:
-        return {"overall": None, "attributes": {}, "differences": "",
-                "error": "the judge did not answer with the JSON asked for", "raw": (text or "")[:ANSWER_MAX]}
+        return {
+            "overall": None,
+            "attributes": {},
+            "differences": "",
+            "error": "the judge did not answer with the JSON asked for",
+            "raw": (text or "")[:ANSWER_MAX],
+        }
     attrs = data.get("attributes")
     attrs = attrs if isinstance(attrs, dict) else {}
     return {
         "overall": _clamp(data.get("overall")),
-        "attributes": {str(k)[:40]: v for k, v in ((k, _clamp(v)) for k, v in attrs.items()) if v is not None},
+        "attributes": {
+            str(k)[:40]: v for k, v in ((k, _clamp(v)) for k, v in attrs.items()) if v is not None
+        },
         "differences": str(data.get("differences") or "")[:ANSWER_MAX],
     }
 
@@ -163,8 +179,13 @@ class JudgeClient:
 
         self.judge = judge
         self._key = key
-        self._client = OpenAI(api_key=key, base_url=judge.base_url, timeout=judge.profile.timeout_s,
-                              max_retries=judge.profile.max_retries, http_client=http_client)
+        self._client = OpenAI(
+            api_key=key,
+            base_url=judge.base_url,
+            timeout=judge.profile.timeout_s,
+            max_retries=judge.profile.max_retries,
+            http_client=http_client,
+        )
 
     def _error(self, exc: BaseException) -> SessionTuiError:
         from urllib.parse import urlsplit
@@ -174,15 +195,23 @@ class JudgeClient:
             from session_tui.providers.errors import Where, from_sdk, redact_error
         except ImportError:  # pragma: no cover - builds without the providers' error module
             return ProviderError(f"The judge {self.judge.model} at {host} failed: {exc}.")
-        where = Where(service=f"the judge {self.judge.model} ({host})", host=host, model=self.judge.model,
-                      timeout_s=self.judge.profile.timeout_s, attempts=self.judge.profile.max_retries + 1)
-        found = from_sdk(exc, where) or ProviderError(f"The judge {self.judge.model} at {host} failed: {exc}.")
+        where = Where(
+            service=f"the judge {self.judge.model} ({host})",
+            host=host,
+            model=self.judge.model,
+            timeout_s=self.judge.profile.timeout_s,
+            attempts=self.judge.profile.max_retries + 1,
+        )
+        found = from_sdk(exc, where) or ProviderError(
+            f"The judge {self.judge.model} at {host} failed: {exc}."
+        )
         return redact_error(found, [self._key])
 
     def verdict(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         try:
-            completion = self._client.chat.completions.create(model=self.judge.model, messages=cast(Any, messages),
-                                                              temperature=0)
+            completion = self._client.chat.completions.create(
+                model=self.judge.model, messages=cast(Any, messages), temperature=0
+            )
         except Exception as exc:  # noqa: BLE001 - SDK and transport errors alike become one sentence
             raise self._error(exc) from None
         try:
@@ -192,14 +221,19 @@ class JudgeClient:
         if not isinstance(text, str):  # some gateways answer with a list of parts
             text = " ".join(str(p.get("text", "")) for p in text if isinstance(p, dict))
         verdict = parse_verdict(text)
-        verdict.update({"model": getattr(completion, "model", None) or self.judge.model,
-                        "profile": self.judge.profile_name,
-                        "judged_at": datetime.now(UTC).isoformat(timespec="seconds")})
+        verdict.update(
+            {
+                "model": getattr(completion, "model", None) or self.judge.model,
+                "profile": self.judge.profile_name,
+                "judged_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
         return verdict
 
 
-def judge_session(engine: Any, name: str, *, profile: str | None = None, which: Sequence[str] = (),
-                  http_client: Any = None) -> list[tuple[Checkpoint, dict[str, Any]]]:
+def judge_session(
+    engine: Any, name: str, *, profile: str | None = None, which: Sequence[str] = (), http_client: Any = None
+) -> list[tuple[Checkpoint, dict[str, Any]]]:
     """Ask the judge about each chosen checkpoint and store each verdict as soon as it arrives.
 
     The network call happens outside the session lock; each verdict is journalled under it.
@@ -214,8 +248,10 @@ def judge_session(engine: Any, name: str, *, profile: str | None = None, which: 
     profile_name, prof = engine.config.profile(profile or session.header.provider)
     judge = judge_for(profile_name, prof, str(engine.home.config_file))
     if not session.header.references:
-        raise InvalidInput(f"Session {name!r} has no references for the judge to compare with; add one "
-                           "with 'session-tui refs add'.")
+        raise InvalidInput(
+            f"Session {name!r} has no references for the judge to compare with; add one "
+            "with 'session-tui refs add'."
+        )
     client = JudgeClient(judge, api_key(judge, engine.home), http_client)
     refs = [(r, sd.blobs.read(r)) for r in session.header.references[:MAX_JUDGE_REFERENCES]]
     out: list[tuple[Checkpoint, dict[str, Any]]] = []

@@ -133,14 +133,33 @@ class CharacterSpec(Model):
         return [c.upper() for c in v]
 
     def is_empty(self) -> bool:
-        return not any(getattr(self, f) for f in ("name", "style", "hair", "eyes", "face", "outfit",
-                                                   "accessories", "palette", "keep", "notes"))
+        return not any(
+            getattr(self, f)
+            for f in (
+                "name",
+                "style",
+                "hair",
+                "eyes",
+                "face",
+                "outfit",
+                "accessories",
+                "palette",
+                "keep",
+                "notes",
+            )
+        )
 
     def describe(self) -> str:
         """The spec as a compact paragraph for a prompt."""
         parts = []
-        for label, value in (("Character", self.name), ("Style", self.style), ("Hair", self.hair),
-                             ("Eyes", self.eyes), ("Face", self.face), ("Outfit", self.outfit)):
+        for label, value in (
+            ("Character", self.name),
+            ("Style", self.style),
+            ("Hair", self.hair),
+            ("Eyes", self.eyes),
+            ("Face", self.face),
+            ("Outfit", self.outfit),
+        ):
             if value:
                 parts.append(f"{label}: {value}.")
         if self.accessories:
@@ -224,7 +243,8 @@ class Turn(Model):
     provider_state: dict[str, Any] = Field(default_factory=dict, description="E.g. response ids.")
     score: dict[str, Any] | None = None
     series: dict[str, Any] | None = Field(
-        None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done.")
+        None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done."
+    )
 
     @property
     def image(self) -> ImageRef | None:
@@ -283,8 +303,13 @@ class Session(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
     checkpoints: list[Checkpoint] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list, exclude=True, description="What loading skipped.")
-    earlier: dict[int, str] = Field(default_factory=dict, exclude=True, description=(
-        "The turns before ``turns`` that were not loaded (``SessionDir.load(recent=N)``): index to prompt."))
+    earlier: dict[int, str] = Field(
+        default_factory=dict,
+        exclude=True,
+        description=(
+            "The turns before ``turns`` that were not loaded (``SessionDir.load(recent=N)``): index to prompt."
+        ),
+    )
 
     @property
     def name(self) -> str:
@@ -306,7 +331,8 @@ class Session(BaseModel):
                 return turn
         raise InvalidInput(
             f"Session {self.name!r} has no turn {index}; it has turns 1 to {len(self.turns)}."
-            if self.turns else f"Session {self.name!r} has no turns yet."
+            if self.turns
+            else f"Session {self.name!r} has no turns yet."
         )
 
     def last_image_turn(self) -> Turn | None:
@@ -329,5 +355,6 @@ class Session(BaseModel):
         known = ", ".join(f"{cp.id} ({cp.label})" if cp.label else cp.id for cp in self.checkpoints)
         raise InvalidInput(
             f"Session {self.name!r} has no checkpoint {key!r}; it has: {known}."
-            if known else f"Session {self.name!r} has no checkpoints yet; approve a turn first."
+            if known
+            else f"Session {self.name!r} has no checkpoints yet; approve a turn first."
         )

@@ -19,7 +19,9 @@ from session_tui.model import CharacterSpec
 class Phrases:
     """The fixed wording of one language."""
 
-    labels: tuple[str, str, str, str, str, str, str, str]  # character style hair eyes face outfit accessories palette
+    labels: tuple[
+        str, str, str, str, str, str, str, str
+    ]  # character style hair eyes face outfit accessories palette
     roles: tuple[tuple[str, str], ...]
     refs: str  # {roles}
     refs_plain: str
@@ -41,9 +43,16 @@ class Phrases:
 
 EN = Phrases(
     labels=("Character", "Style", "Hair", "Eyes", "Face", "Outfit", "Accessories", "Colour palette"),
-    roles=(("front", "front view"), ("side", "side view"), ("back", "back view"), ("face", "face close-up"),
-           ("outfit", "outfit"), ("style", "art style to follow"), ("promoted", "approved earlier picture"),
-           ("other", "other reference")),
+    roles=(
+        ("front", "front view"),
+        ("side", "side view"),
+        ("back", "back view"),
+        ("face", "face close-up"),
+        ("outfit", "outfit"),
+        ("style", "art style to follow"),
+        ("promoted", "approved earlier picture"),
+        ("other", "other reference"),
+    ),
     refs="Draw the same character as in the reference images ({roles}).",
     refs_plain="Draw the same character as in the reference images.",
     keep="Keep exactly: {items}.",
@@ -64,8 +73,16 @@ EN = Phrases(
 
 ZH = Phrases(
     labels=("角色", "画风", "发型", "眼睛", "脸", "服装", "配饰", "配色"),
-    roles=(("front", "正面"), ("side", "侧面"), ("back", "背面"), ("face", "脸部特写"), ("outfit", "服装"),
-           ("style", "要遵循的画风"), ("promoted", "已认可的图"), ("other", "其他参考")),
+    roles=(
+        ("front", "正面"),
+        ("side", "侧面"),
+        ("back", "背面"),
+        ("face", "脸部特写"),
+        ("outfit", "服装"),
+        ("style", "要遵循的画风"),
+        ("promoted", "已认可的图"),
+        ("other", "其他参考"),
+    ),
     refs="画出与参考图中完全相同的角色（{roles}）。",
     refs_plain="画出与参考图中完全相同的角色。",
     keep="严格保持不变：{items}。",
@@ -91,8 +108,19 @@ def _is_cjk(ch: str) -> bool:
 
 def phrases_for(spec: CharacterSpec) -> Phrases:
     """Chinese wording when the spec is written mostly in CJK characters, English otherwise."""
-    text = " ".join([spec.name, spec.style, spec.hair, spec.eyes, spec.face, spec.outfit, spec.notes,
-                     *spec.accessories, *spec.keep])
+    text = " ".join(
+        [
+            spec.name,
+            spec.style,
+            spec.hair,
+            spec.eyes,
+            spec.face,
+            spec.outfit,
+            spec.notes,
+            *spec.accessories,
+            *spec.keep,
+        ]
+    )
     cjk = sum(1 for ch in text if _is_cjk(ch))
     latin = sum(1 for ch in text if ch.isascii() and ch.isalpha())
     # A CJK character carries about as much as a short word, so weigh it against ~3 Latin letters.
@@ -137,8 +165,9 @@ def role_names(roles: Sequence[str], words: Phrases = EN) -> str:
     return words.comma.join(seen)
 
 
-def assemble(spec: CharacterSpec, typed: str, *, first_turn: bool, has_references: bool,
-             roles: Sequence[str] = ()) -> str:
+def assemble(
+    spec: CharacterSpec, typed: str, *, first_turn: bool, has_references: bool, roles: Sequence[str] = ()
+) -> str:
     """The text to send for ``typed``; unchanged when the spec is empty.
 
     ``first_turn`` means a fresh picture (nothing to edit): the first turn of a session, or a

@@ -72,7 +72,7 @@ def from_a1111(text: str) -> Provenance | None:
         settings = m  # the last "Steps:" line is the settings line
     if settings is None:
         return Provenance("unknown tool (a 'parameters' text)", text, None)
-    head, tail = text[:settings.start()], text[settings.start():]
+    head, tail = text[: settings.start()], text[settings.start() :]
     prompt = re.split(r"^\s*Negative prompt:", head, maxsplit=1, flags=re.MULTILINE)[0].strip()
     seed_match = _SEED_RE.search(tail)
     version = re.search(r"Version:\s*([^,\n]+)", tail)
@@ -140,8 +140,11 @@ def from_comfy_prompt(text: str) -> Provenance | None:
     graph = json.loads(text)
     if not isinstance(graph, dict):
         return None
-    nodes = [(k, v) for k, v in sorted(graph.items(), key=lambda kv: _node_order(kv[0]))
-             if isinstance(v, dict) and "class_type" in v]
+    nodes = [
+        (k, v)
+        for k, v in sorted(graph.items(), key=lambda kv: _node_order(kv[0]))
+        if isinstance(v, dict) and "class_type" in v
+    ]
     if not nodes:
         return None  # some other tool's JSON under the same key
     for _, node in nodes:
@@ -229,8 +232,11 @@ def from_invokeai(text: str) -> Provenance | None:
         return None
     prompt = meta.get("positive_prompt")
     version = meta.get("app_version")
-    return Provenance(f"InvokeAI {version}" if isinstance(version, str) else "InvokeAI",
-                      prompt if isinstance(prompt, str) else None, _int(meta.get("seed")))
+    return Provenance(
+        f"InvokeAI {version}" if isinstance(version, str) else "InvokeAI",
+        prompt if isinstance(prompt, str) else None,
+        _int(meta.get("seed")),
+    )
 
 
 # -- reading the image --------------------------------------------------------------------------

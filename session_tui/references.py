@@ -40,7 +40,11 @@ class Guide:
 
 # (prefixes of the bare model id, exact nicknames, guide)
 GUIDES: tuple[tuple[tuple[str, ...], tuple[str, ...], Guide], ...] = (
-    (("gemini-3-pro-image",), ("nano-banana-pro",), Guide("Gemini 3 Pro Image", total=14, people=5, objects=6)),
+    (
+        ("gemini-3-pro-image",),
+        ("nano-banana-pro",),
+        Guide("Gemini 3 Pro Image", total=14, people=5, objects=6),
+    ),
     (("gemini-2.5-flash-image",), ("nano-banana",), Guide("Gemini 2.5 Flash Image", total=3)),
 )
 
@@ -62,8 +66,9 @@ def count_roles(references: Sequence[ReferenceImage]) -> tuple[int, int]:
     return people, len(references) - people
 
 
-def reference_advice(references: Sequence[ReferenceImage], model: str,
-                     good_references: int | None = None) -> list[str]:
+def reference_advice(
+    references: Sequence[ReferenceImage], model: str, good_references: int | None = None
+) -> list[str]:
     """Warnings, one sentence each, where the mix exceeds what the model handles well."""
     out: list[str] = []
     if not references:
@@ -72,18 +77,28 @@ def reference_advice(references: Sequence[ReferenceImage], model: str,
     people, objects = count_roles(references)
     if guide is not None:
         if len(references) > guide.total:
-            out.append(f"{len(references)} references is more than {guide.name} handles well (up to "
-                       f"{guide.total}); keep the best {guide.total}.")
+            out.append(
+                f"{len(references)} references is more than {guide.name} handles well (up to "
+                f"{guide.total}); keep the best {guide.total}."
+            )
         if guide.people is not None and people > guide.people:
-            out.append(f"{people} character views (front, side, back, face, promoted) is more than the about "
-                       f"{guide.people} that {guide.name} keeps at high fidelity; drop the weakest views.")
+            out.append(
+                f"{people} character views (front, side, back, face, promoted) is more than the about "
+                f"{guide.people} that {guide.name} keeps at high fidelity; drop the weakest views."
+            )
         if guide.objects is not None and objects > guide.objects:
-            out.append(f"{objects} object and style references is more than the about {guide.objects} that "
-                       f"{guide.name} keeps at high fidelity.")
+            out.append(
+                f"{objects} object and style references is more than the about {guide.objects} that "
+                f"{guide.name} keeps at high fidelity."
+            )
     if all(r.role == "other" for r in references):
-        out.append("No reference has a role; mark them (front, side, back, face, outfit, style) with "
-                   "'session-tui refs NAME role HASH ROLE' so prompts can say what each one shows.")
+        out.append(
+            "No reference has a role; mark them (front, side, back, face, outfit, style) with "
+            "'session-tui refs NAME role HASH ROLE' so prompts can say what each one shows."
+        )
     elif people == 0:
-        out.append("No reference shows the character itself (front, side, back, face or promoted); "
-                   "the model has only words to go on for its looks.")
+        out.append(
+            "No reference shows the character itself (front, side, back, face or promoted); "
+            "the model has only words to go on for its looks."
+        )
     return out

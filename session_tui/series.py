@@ -95,7 +95,7 @@ def _from_toml(data: dict[str, Any], path: str) -> list[Scene]:
                 raise _unknown(key, SCENE_KEYS, where)
         prompt = item.get("prompt")
         if not isinstance(prompt, str) or not prompt.strip():
-            raise InvalidInput(f"{where} has no prompt; add prompt = \"...\".")
+            raise InvalidInput(f'{where} has no prompt; add prompt = "...".')
         scene_id = item.get("id")
         if scene_id is not None:
             if not isinstance(scene_id, str) or not scene_id.strip():
@@ -176,9 +176,17 @@ class SeriesResult:
     failed: list[tuple[Scene, str]] = field(default_factory=list)
 
 
-def run_series(engine: Any, name: str, scenes: list[Scene], *, series: str, redo: bool = False,
-               keep_going: bool = False, on_event: Callable[[Event], None] | None = None,
-               cancel: threading.Event | None = None) -> SeriesResult:
+def run_series(
+    engine: Any,
+    name: str,
+    scenes: list[Scene],
+    *,
+    series: str,
+    redo: bool = False,
+    keep_going: bool = False,
+    on_event: Callable[[Event], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> SeriesResult:
     """Render every scene not yet done. Everything is checked before the first turn is sent.
 
     A failed scene stops the series (its turn is kept, failed) unless ``keep_going``; a rerun then
@@ -205,11 +213,16 @@ def run_series(engine: Any, name: str, scenes: list[Scene], *, series: str, redo
             continue
         emit(Event("start", scene, position, len(scenes)))
         # A scene is a fresh picture, never an edit of the one before: assemble it as a first turn.
-        sent = (assemble(header.character, scene.prompt, first_turn=True, has_references=bool(roles), roles=roles)
-                if header.assemble_prompt else scene.prompt)
+        sent = (
+            assemble(header.character, scene.prompt, first_turn=True, has_references=bool(roles), roles=roles)
+            if header.assemble_prompt
+            else scene.prompt
+        )
         mark = {"name": series, "key": scene.key, "scene": scene.number}
         try:
-            turn = engine.send(name, scene.prompt, prompt_sent=sent, series=mark, cancel=cancel, **scene.params)
+            turn = engine.send(
+                name, scene.prompt, prompt_sent=sent, series=mark, cancel=cancel, **scene.params
+            )
         except SessionTuiError as exc:
             result.failed.append((scene, exc.message))
             emit(Event("failed", scene, position, len(scenes), error=exc.message))
@@ -226,8 +239,10 @@ class SeriesStopped(SessionTuiError):
 
     def __init__(self, scene: Scene, cause: SessionTuiError, result: SeriesResult) -> None:
         done = len(result.rendered) + len(result.skipped)
-        super().__init__(f"Scene {scene.number} ({scene.title!r}) failed: {cause.message.rstrip('.')}. "
-                         f"{done} scene(s) are done; run the same command again to continue from scene "
-                         f"{scene.number}.")
+        super().__init__(
+            f"Scene {scene.number} ({scene.title!r}) failed: {cause.message.rstrip('.')}. "
+            f"{done} scene(s) are done; run the same command again to continue from scene "
+            f"{scene.number}."
+        )
         self.exit_code = cause.exit_code
         self.result = result

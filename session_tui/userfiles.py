@@ -22,12 +22,16 @@ def read_user_file(path: Path, what: str, limit: int = MAX_USER_FILE_BYTES) -> b
         if not stat.S_ISREG(info.st_mode):
             raise InvalidInput(f"{what} {str(path)!r} is not a regular file.")
         if info.st_size > limit:
-            raise InvalidInput(f"{what} {str(path)!r} is {info.st_size / 2**20:.0f} MiB, larger than the "
-                               f"{limit / 2**20:.0f} MiB session-tui reads.")
+            raise InvalidInput(
+                f"{what} {str(path)!r} is {info.st_size / 2**20:.0f} MiB, larger than the "
+                f"{limit / 2**20:.0f} MiB session-tui reads."
+            )
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)  # the file may grow after stat()
         if len(data) > limit:
-            raise InvalidInput(f"{what} {str(path)!r} is larger than the {limit / 2**20:.0f} MiB session-tui reads.")
+            raise InvalidInput(
+                f"{what} {str(path)!r} is larger than the {limit / 2**20:.0f} MiB session-tui reads."
+            )
         return data
     except ValueError:  # a NUL byte in the path
         raise InvalidInput(f"{what} path {str(path)!r} contains a NUL character.") from None

@@ -15,12 +15,14 @@ def image_json(sd: SessionDir, ref: ImageRef) -> dict[str, Any]:
 
 def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
     """What ``show --json`` prints: everything, with absolute paths to every image."""
-    return session_doc(sd, session.header, [turn_json(sd, t) for t in session.turns], session.checkpoints,
-                       session.warnings)
+    return session_doc(
+        sd, session.header, [turn_json(sd, t) for t in session.turns], session.checkpoints, session.warnings
+    )
 
 
-def session_doc(sd: SessionDir, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint],
-                warnings: list[str]) -> dict[str, Any]:
+def session_doc(
+    sd: SessionDir, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint], warnings: list[str]
+) -> dict[str, Any]:
     """``session_json`` with ``turns`` as given (show --json streams them in its place)."""
     return {**header_json(sd, h), "turns": turns, **tail_json(sd, checkpoints, warnings)}
 
@@ -44,16 +46,33 @@ def header_json(sd: SessionDir, h: SessionHeader) -> dict[str, Any]:
 
 
 def references_json(sd: SessionDir, h: SessionHeader) -> list[dict[str, Any]]:
-    return [{**image_json(sd, r), "label": r.label, "role": r.role, "source": r.source, "source_tool": r.source_tool,
-             "source_prompt": r.source_prompt, "source_seed": r.source_seed} for r in h.references]
+    return [
+        {
+            **image_json(sd, r),
+            "label": r.label,
+            "role": r.role,
+            "source": r.source,
+            "source_tool": r.source_tool,
+            "source_prompt": r.source_prompt,
+            "source_seed": r.source_seed,
+        }
+        for r in h.references
+    ]
 
 
 def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[str]) -> dict[str, Any]:
     """The part of ``session_json`` after the turns."""
     return {
         "checkpoints": [
-            {"id": c.id, "label": c.label, "note": c.note, "turn": c.turn, "created_at": c.created_at.isoformat(),
-             "image": image_json(sd, c.image), "path": str(sd.blobs.path(c.image))}
+            {
+                "id": c.id,
+                "label": c.label,
+                "note": c.note,
+                "turn": c.turn,
+                "created_at": c.created_at.isoformat(),
+                "image": image_json(sd, c.image),
+                "path": str(sd.blobs.path(c.image)),
+            }
             for c in checkpoints
         ],
         "warnings": warnings,
@@ -63,13 +82,25 @@ def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[
 def turn_json(sd: SessionDir, t: Turn) -> dict[str, Any]:
     """One turn as ``show --json`` prints it (``send --json`` prints the new turn alone)."""
     return {
-        "index": t.index, "prompt": t.prompt, "prompt_sent": t.prompt_sent,
-        "params": t.params.model_dump(mode="json"), "seed_honoured": t.seed_honoured,
-        "provider": t.provider, "kind": t.kind, "model": t.model, "status": t.status,
-        "error": t.error, "reply_text": t.reply_text, "input_images": t.input_images,
+        "index": t.index,
+        "prompt": t.prompt,
+        "prompt_sent": t.prompt_sent,
+        "params": t.params.model_dump(mode="json"),
+        "seed_honoured": t.seed_honoured,
+        "provider": t.provider,
+        "kind": t.kind,
+        "model": t.model,
+        "status": t.status,
+        "error": t.error,
+        "reply_text": t.reply_text,
+        "input_images": t.input_images,
         "images": [image_json(sd, i) for i in t.images],
-        "started_at": t.started_at.isoformat(), "duration_s": t.duration_s, "usage": t.usage,
-        "request": t.request, "provider_state": _public_state(t.provider_state), "score": t.score,
+        "started_at": t.started_at.isoformat(),
+        "duration_s": t.duration_s,
+        "usage": t.usage,
+        "request": t.request,
+        "provider_state": _public_state(t.provider_state),
+        "score": t.score,
         "series": t.series,
     }
 
@@ -80,6 +111,14 @@ def _public_state(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def summary_json(s: SessionSummary) -> dict[str, Any]:
-    return {"name": s.name, "path": str(s.path), "provider": s.provider, "model": s.model, "turns": s.turns,
-            "checkpoints": s.checkpoints, "modified_at": s.modified_at.isoformat(), "parent": s.parent,
-            "error": s.error}
+    return {
+        "name": s.name,
+        "path": str(s.path),
+        "provider": s.provider,
+        "model": s.model,
+        "turns": s.turns,
+        "checkpoints": s.checkpoints,
+        "modified_at": s.modified_at.isoformat(),
+        "parent": s.parent,
+        "error": s.error,
+    }

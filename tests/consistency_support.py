@@ -9,10 +9,16 @@ from PIL import Image, PngImagePlugin
 from rel_support import CliResult, run_cli
 from session_tui.model import CharacterSpec
 
-ORANGE = CharacterSpec(name="Little Orange", hair="orange pigtails", eyes="big brown eyes",
-                       face="round face with blush", outfit="orange hoodie and white skirt",
-                       accessories=["orange hair accessory"], palette=["#FF8C00", "#FFFFFF"],
-                       keep=["same orange pigtails", "same blush"])
+ORANGE = CharacterSpec(
+    name="Little Orange",
+    hair="orange pigtails",
+    eyes="big brown eyes",
+    face="round face with blush",
+    outfit="orange hoodie and white skirt",
+    accessories=["orange hair accessory"],
+    palette=["#FF8C00", "#FFFFFF"],
+    keep=["same orange pigtails", "same blush"],
+)
 
 
 # One in-process CLI runner serves every test helper module.
@@ -29,8 +35,12 @@ def refused(run: Run, code: int = 2) -> str:
     return run.err
 
 
-def png(path: Path, colour: tuple[int, int, int] = (255, 140, 0), size: tuple[int, int] = (64, 64),
-        text: dict[str, str] | None = None) -> Path:
+def png(
+    path: Path,
+    colour: tuple[int, int, int] = (255, 140, 0),
+    size: tuple[int, int] = (64, 64),
+    text: dict[str, str] | None = None,
+) -> Path:
     img = Image.new("RGB", size, colour)
     info = PngImagePlugin.PngInfo()
     for key, value in (text or {}).items():

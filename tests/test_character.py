@@ -48,7 +48,9 @@ def test_a_full_spec_loads_with_keep_rules_and_upper_case_palette(tmp_path: Path
 
 
 def test_the_character_table_works_too_and_cjk_survives(tmp_path: Path) -> None:
-    spec = load_character(write(tmp_path, '[character]\nname = "小橘"\nhair = "橙色双马尾"\nkeep = ["同样的腮红"]\n'))
+    spec = load_character(
+        write(tmp_path, '[character]\nname = "小橘"\nhair = "橙色双马尾"\nkeep = ["同样的腮红"]\n')
+    )
     assert (spec.name, spec.hair, spec.keep) == ("小橘", "橙色双马尾", ["同样的腮红"])
 
 
@@ -58,15 +60,21 @@ def test_a_bom_from_a_windows_editor_is_accepted(tmp_path: Path) -> None:
     assert load_character(path).name == "A"
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ('hiar = "x"\n', "unknown field 'hiar' (did you mean 'hair'?)"),
-    ('accessories = "scarf"\n', 'accessories must be a list of text, like accessories = ["orange hair clip"]'),
-    ("keep = [1]\n", "keep item 1 must be text in quotes"),
-    ("hair = 3\n", "hair must be text in quotes"),
-    ('palette = ["orange"]\n', "is not a hex colour like #FF8C00"),
-    ('name = "x\n', "is not valid TOML"),
-    ('[character]\nname = "a"\n[other]\nx = 1\n', "outside the [character] table"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('hiar = "x"\n', "unknown field 'hiar' (did you mean 'hair'?)"),
+        (
+            'accessories = "scarf"\n',
+            'accessories must be a list of text, like accessories = ["orange hair clip"]',
+        ),
+        ("keep = [1]\n", "keep item 1 must be text in quotes"),
+        ("hair = 3\n", "hair must be text in quotes"),
+        ('palette = ["orange"]\n', "is not a hex colour like #FF8C00"),
+        ('name = "x\n', "is not valid TOML"),
+        ('[character]\nname = "a"\n[other]\nx = 1\n', "outside the [character] table"),
+    ],
+)
 def test_bad_specs_are_refused_with_one_clear_sentence(tmp_path: Path, text: str, needle: str) -> None:
     with pytest.raises(InvalidInput) as info:
         load_character(write(tmp_path, text))
@@ -77,7 +85,11 @@ def test_bad_specs_are_refused_with_one_clear_sentence(tmp_path: Path, text: str
 def test_a_file_that_is_not_utf8_or_missing_or_a_folder_is_refused(tmp_path: Path) -> None:
     latin = tmp_path / "latin.toml"
     latin.write_bytes('name = "Zoë"\n'.encode("latin-1"))
-    for path, needle in ((latin, "not UTF-8"), (tmp_path / "nope.toml", "does not exist"), (tmp_path, "folder")):
+    for path, needle in (
+        (latin, "not UTF-8"),
+        (tmp_path / "nope.toml", "does not exist"),
+        (tmp_path, "folder"),
+    ):
         with pytest.raises(InvalidInput, match=needle):
             load_character(path)
 
@@ -87,8 +99,23 @@ def test_advice_names_what_weakens_consistency() -> None:
     advice = " ".join(advise(spec))
     assert "No keep rules" in advice and "No palette" in advice
     assert advise(ORANGE.model_copy(update={"name": ""}))[0].startswith("No name")
-    assert "empty" in advise(ORANGE.model_copy(update={"name": "", "hair": "", "eyes": "", "face": "", "outfit": "",
-                                                          "accessories": [], "palette": [], "keep": []}))[0]
+    assert (
+        "empty"
+        in advise(
+            ORANGE.model_copy(
+                update={
+                    "name": "",
+                    "hair": "",
+                    "eyes": "",
+                    "face": "",
+                    "outfit": "",
+                    "accessories": [],
+                    "palette": [],
+                    "keep": [],
+                }
+            )
+        )[0]
+    )
 
 
 def test_the_template_is_a_valid_commented_spec(tmp_path: Path) -> None:
@@ -127,7 +154,11 @@ def test_check_prints_the_spec_the_example_prompt_and_advice(tmp_path: Path) -> 
     assert run.code == 0 and "advice: No keep rules" in run.out
     assert cli("character", "check", str(sparse), "--strict").code == 1
     doc = json.loads(cli("character", "check", str(path), "--json").out)
-    assert doc["valid"] is True and doc["warnings"] == [] and doc["character"]["palette"] == ["#FF8C00", "#FFFFFF"]
+    assert (
+        doc["valid"] is True
+        and doc["warnings"] == []
+        and doc["character"]["palette"] == ["#FF8C00", "#FFFFFF"]
+    )
 
 
 def test_check_of_a_bad_file_is_a_refusal(tmp_path: Path) -> None:
@@ -140,8 +171,9 @@ def test_set_gives_a_session_the_spec_and_show_prints_it_back(engine: Engine, tm
     assert cli("character", "set", "s", str(write(tmp_path, FULL))).code == 0
     assert engine.load("s").header.character == check_character(tmp_path / "c.toml").spec
     shown = cli("character", "show", "s")
-    assert tomllib.loads(shown.out) == {k: v for k, v in engine.load("s").header.character.model_dump().items()
-                                        if k != "schema_version"}
+    assert tomllib.loads(shown.out) == {
+        k: v for k, v in engine.load("s").header.character.model_dump().items() if k != "schema_version"
+    }
     before = (engine.session_dir("s").path / "session.json").read_bytes()
     refused(cli("character", "set", "s", str(write(tmp_path, "hair = 1\n", "bad.toml"))))
     assert (engine.session_dir("s").path / "session.json").read_bytes() == before

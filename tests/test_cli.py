@@ -38,10 +38,18 @@ def script() -> list[str]:
 ENTRY_POINTS = {"module": lambda: [sys.executable, "-m", "session_tui"], "script": script}
 
 
-def run(*args: str, entry: str = "module", env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*ENTRY_POINTS[entry](), *args], check=False, capture_output=True, text=True, timeout=120,
-                          env=env if env is not None else dict(os.environ), cwd=cwd)
+def run(
+    *args: str, entry: str = "module", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*ENTRY_POINTS[entry](), *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env if env is not None else dict(os.environ),
+        cwd=cwd,
+    )
 
 
 def ok_json(*args: str, entry: str = "module") -> object:
@@ -77,6 +85,7 @@ def tree_hash(root: Path) -> str:
 
 def check_paths(doc: dict) -> None:
     """Every image and checkpoint `show --json` names is a file there, with the bytes its hash says."""
+
     def same(image: dict) -> None:
         path = Path(image["path"])
         assert path.is_absolute() and path.is_file(), path
@@ -109,14 +118,26 @@ def ref_file(tmp_path: Path) -> Path:
 
 # -- the whole flow --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("entry", ["module", "script"])
 def test_whole_flow(entry: str, isolated_home: Path, spec_file: Path, ref_file: Path, tmp_path: Path) -> None:
-    created = ok_json("new", "orange", "--character", str(spec_file), "--ref", f"{ref_file}=front",
-                      "--aspect-ratio", "4:3", entry=entry)
+    created = ok_json(
+        "new",
+        "orange",
+        "--character",
+        str(spec_file),
+        "--ref",
+        f"{ref_file}=front",
+        "--aspect-ratio",
+        "4:3",
+        entry=entry,
+    )
     assert created["name"] == "orange" and created["character"]["name"] == "Little Orange"  # type: ignore[index]
     assert Path(created["path"]) == isolated_home / "orange"  # type: ignore[index]
-    turns = [ok_json("send", "orange", prompt, "--seed", str(seed), entry=entry)
-             for seed, prompt in enumerate(["on the beach", "make the scarf blue", "in the park"], start=1)]
+    turns = [
+        ok_json("send", "orange", prompt, "--seed", str(seed), entry=entry)
+        for seed, prompt in enumerate(["on the beach", "make the scarf blue", "in the park"], start=1)
+    ]
     assert [t["index"] for t in turns] == [1, 2, 3]  # type: ignore[index]
     assert all(t["status"] == "ok" for t in turns)  # type: ignore[index]
     cp = ok_json("approve", "orange", "--turn", "2", "--label", "blue", "--note", "the one", entry=entry)
@@ -135,7 +156,11 @@ def test_whole_flow(entry: str, isolated_home: Path, spec_file: Path, ref_file: 
     shown = ok_json("show", "orange", entry=entry)
     assert isinstance(shown, dict)
     assert (shown["name"], shown["provider"], shown["model"], shown["parent"]) == (
-        "orange", "offline", "offline-renderer", None)
+        "orange",
+        "offline",
+        "offline-renderer",
+        None,
+    )
     assert [t["prompt"] for t in shown["turns"]] == ["on the beach", "make the scarf blue", "in the park"]
     assert [t["params"]["seed"] for t in shown["turns"]] == [1, 2, 3]
     assert all(t["params"]["aspect_ratio"] == "4:3" for t in shown["turns"])
@@ -151,7 +176,9 @@ def test_whole_flow(entry: str, isolated_home: Path, spec_file: Path, ref_file: 
 
     listed = ok_json("list", entry=entry)
     assert [(s["name"], s["turns"], s["checkpoints"], s["parent"]) for s in listed] == [  # type: ignore[union-attr]
-        ("orange", 3, 1, None), ("orange-2", 1, 0, "orange")]
+        ("orange", 3, 1, None),
+        ("orange-2", 1, 0, "orange"),
+    ]
 
     # the plain (non-JSON) output works too and names the paths
     out = run("show", "orange", entry=entry)
@@ -165,8 +192,13 @@ def test_fork_through_the_cli(isolated_home: Path) -> None:
     forked = ok_json("fork", "s", "--turn", "2", "--into", "s-branch")
     assert isinstance(forked, dict)
     assert [t["prompt"] for t in forked["turns"]] == ["one", "two"]
-    assert forked["parent"] == {"session": "s", "kind": "fork", "checkpoint": None, "turn": 2,
-                                "image_sha256": None}
+    assert forked["parent"] == {
+        "session": "s",
+        "kind": "fork",
+        "checkpoint": None,
+        "turn": 2,
+        "image_sha256": None,
+    }
     check_paths(forked)
     assert len(ok_json("show", "s")["turns"]) == 3  # type: ignore[index]
 
@@ -180,8 +212,10 @@ def test_plain_output_is_not_json(isolated_home: Path) -> None:
 
 # -- errors ----------------------------------------------------------------------------------------
 
-def test_refusals_are_one_sentence_and_change_nothing(isolated_home: Path, tmp_path: Path, ref_file: Path,
-                                                       spec_file: Path) -> None:
+
+def test_refusals_are_one_sentence_and_change_nothing(
+    isolated_home: Path, tmp_path: Path, ref_file: Path, spec_file: Path
+) -> None:
     assert run("new", "s", "--ref", str(ref_file)).returncode == 0
     assert run("new", "fresh").returncode == 0
     assert run("send", "s", "hello", "--seed", "1").returncode == 0
@@ -249,6 +283,7 @@ def test_refusals_are_one_sentence_and_change_nothing(isolated_home: Path, tmp_p
 
 # -- help, version, paths, --home --------------------------------------------------------------------
 
+
 def test_help_on_every_command() -> None:
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     commands = set(sub.choices)  # type: ignore[arg-type]
@@ -307,6 +342,7 @@ def test_list_empty_home(isolated_home: Path) -> None:
 
 # -- the repository's example home -----------------------------------------------------------------
 
+
 def test_list_and_show_the_example_home() -> None:
     if not (EXAMPLE_HOME.is_dir() and any((p / "session.json").is_file() for p in EXAMPLE_HOME.iterdir())):
         pytest.skip("the repository has no example sessions")
@@ -326,7 +362,11 @@ def test_list_and_show_the_example_home() -> None:
 
 
 def test_example_home_holds_the_articles_characters() -> None:
-    names = {p.name for p in EXAMPLE_HOME.iterdir() if (p / "session.json").is_file()} if EXAMPLE_HOME.is_dir() else set()
+    names = (
+        {p.name for p in EXAMPLE_HOME.iterdir() if (p / "session.json").is_file()}
+        if EXAMPLE_HOME.is_dir()
+        else set()
+    )
     if not names:
         pytest.skip("the repository has no example sessions")
     listed = ok_json("--home", str(EXAMPLE_HOME), "list")
@@ -344,8 +384,10 @@ def test_example_home_holds_the_articles_characters() -> None:
 
 # -- send --json when the turn fails -------------------------------------------------------------
 
-def test_send_json_prints_the_failed_turn(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                                          isolated_home: Path) -> None:
+
+def test_send_json_prints_the_failed_turn(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], isolated_home: Path
+) -> None:
     """In process (a provider that fails cannot be configured offline): stdout holds the stored failure."""
     from session_tui import engine as engine_mod
     from session_tui.cli.main import main as cli_main
@@ -372,7 +414,11 @@ def test_send_json_prints_the_failed_turn(monkeypatch: pytest.MonkeyPatch, capsy
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert (doc["index"], doc["status"], doc["prompt"], doc["error"]) == (
-        1, "failed", "hello", "The service is down; try again later.")
+        1,
+        "failed",
+        "hello",
+        "The service is down; try again later.",
+    )
     assert err == "session-tui: The service is down; try again later.\n"
 
 

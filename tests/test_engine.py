@@ -27,8 +27,13 @@ from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
 from session_tui.store.sessions import JOURNAL
 
-SPEC = CharacterSpec(name="Little Orange", hair="orange pigtails", outfit="orange hoodie and white skirt",
-                     accessories=["orange hair accessory"], palette=["#FF8C00", "#FFA500", "#FFFFFF", "#FFE4B5"])
+SPEC = CharacterSpec(
+    name="Little Orange",
+    hair="orange pigtails",
+    outfit="orange hoodie and white skirt",
+    accessories=["orange hair accessory"],
+    palette=["#FF8C00", "#FFA500", "#FFFFFF", "#FFE4B5"],
+)
 
 
 def png(colour: tuple[int, int, int], size: tuple[int, int] = (12, 10)) -> bytes:
@@ -46,8 +51,10 @@ class Seen:
         self.params = request.params
         self.character = request.character
         self.references = [(r.sha256, r.label, r.role, r.data) for r in request.references]
-        self.history = [(h.index, h.prompt, h.prompt_sent, h.reply_text, [i.data for i in h.images],
-                         h.provider_state) for h in request.history]
+        self.history = [
+            (h.index, h.prompt, h.prompt_sent, h.reply_text, [i.data for i in h.images], h.provider_state)
+            for h in request.history
+        ]
 
 
 class FakeProvider(Provider):
@@ -71,8 +78,13 @@ class FakeProvider(Provider):
             return self.behave(request, n)
         data = png((n * 20 % 256, 100, 200))
         self.returned.append(data)
-        return GenerationResult(images=[data], text=f"reply {n}", model="fake-model-2",
-                                usage={"tokens": n}, provider_state={"response_id": f"r{n}"})
+        return GenerationResult(
+            images=[data],
+            text=f"reply {n}",
+            model="fake-model-2",
+            usage={"tokens": n},
+            provider_state={"response_id": f"r{n}"},
+        )
 
 
 def engine_with(home: Home, provider: Provider) -> Engine:
@@ -112,6 +124,7 @@ def tree_hash(root: Path) -> str:
 
 # -- send ------------------------------------------------------------------------------------------
 
+
 def test_send_stores_an_ok_turn_with_its_image(eng: Engine, fake: FakeProvider, home: Home) -> None:
     eng.new_session("s", character=SPEC)
     seen_on_disk: list[tuple[str, str]] = []
@@ -144,8 +157,11 @@ def test_send_stores_an_ok_turn_with_its_image(eng: Engine, fake: FakeProvider, 
 
 
 def test_history_references_and_spec_reach_the_provider(
-        eng: Engine, fake: FakeProvider, ref_files: list[Path]) -> None:
-    eng.new_session("s", character=SPEC, refs=[RefInput(ref_files[0], "front", "front"), RefInput(ref_files[1])])
+    eng: Engine, fake: FakeProvider, ref_files: list[Path]
+) -> None:
+    eng.new_session(
+        "s", character=SPEC, refs=[RefInput(ref_files[0], "front", "front"), RefInput(ref_files[1])]
+    )
     eng.send("s", "standing")
     eng.send("s", "make the hoodie red")
     fake.behave = lambda r, n: (_ for _ in ()).throw(ProviderError("busy"))
@@ -171,13 +187,15 @@ def test_history_references_and_spec_reach_the_provider(
     last = eng.load("s").turns[-1]
     assert last.index == 4
     assert last.input_images == [r[0] for r in fourth.references] + [
-        hashlib.sha256(fake.returned[1]).hexdigest()]
+        hashlib.sha256(fake.returned[1]).hexdigest()
+    ]
 
 
 def test_failed_turn_keeps_prompt_and_reason_and_reraises(eng: Engine, fake: FakeProvider) -> None:
     eng.new_session("s")
     fake.behave = lambda r, n: (_ for _ in ()).throw(
-        ProviderError("The service refused the request: quota exhausted.", reply_text="sorry"))
+        ProviderError("The service refused the request: quota exhausted.", reply_text="sorry")
+    )
     with pytest.raises(ProviderError) as info:
         eng.send("s", "draw her in the snow 雪")
     assert info.value.exit_code == 4
@@ -190,12 +208,16 @@ def test_failed_turn_keeps_prompt_and_reason_and_reraises(eng: Engine, fake: Fak
     assert eng.send("s", "again").index == 2
 
 
-@pytest.mark.parametrize("result, words", [
-    (GenerationResult(images=[], text="I cannot draw that."), "text but no image: I cannot draw that"),
-    (GenerationResult(images=[b"<html>oops</html>"]), "not an image format"),
-])
-def test_bad_answers_become_failed_turns(eng: Engine, fake: FakeProvider, result: GenerationResult,
-                                         words: str) -> None:
+@pytest.mark.parametrize(
+    "result, words",
+    [
+        (GenerationResult(images=[], text="I cannot draw that."), "text but no image: I cannot draw that"),
+        (GenerationResult(images=[b"<html>oops</html>"]), "not an image format"),
+    ],
+)
+def test_bad_answers_become_failed_turns(
+    eng: Engine, fake: FakeProvider, result: GenerationResult, words: str
+) -> None:
     eng.new_session("s")
     fake.behave = lambda r, n: result
     with pytest.raises(SessionTuiError) as info:
@@ -231,12 +253,15 @@ def test_cancel_stores_a_cancelled_turn(eng: Engine, fake: FakeProvider) -> None
         eng.send("s", "in the park")
     turns = eng.load("s").turns
     assert [(t.status, t.prompt, t.images) for t in turns] == [
-        ("cancelled", "on the beach", []), ("cancelled", "in the park", [])]
+        ("cancelled", "on the beach", []),
+        ("cancelled", "in the park", []),
+    ]
     assert all(t.error == "cancelled by the user" for t in turns)
     assert not list((eng.session_dir("s").path / "blobs").rglob("*.png"))  # the late image was dropped
 
 
 # -- approve ---------------------------------------------------------------------------------------
+
 
 def test_approve_defaults_to_the_last_image_turn(eng: Engine, fake: FakeProvider) -> None:
     eng.new_session("s")
@@ -277,6 +302,7 @@ def test_approve_refusals(eng: Engine, fake: FakeProvider, home: Home) -> None:
 
 # -- reset by promotion -------------------------------------------------------------------------
 
+
 def _session_with_checkpoint(eng: Engine, refs: list[Path]) -> None:
     eng.new_session("orig", character=SPEC, refs=[RefInput(p) for p in refs[:2]])
     eng.send("orig", "on the beach")
@@ -295,8 +321,9 @@ def test_reset_by_promotion(eng: Engine, fake: FakeProvider, ref_files: list[Pat
     assert new.name == "orig-r1"
     assert new.turns == [] and new.checkpoints == []
     assert new.header.character == SPEC
-    assert new.header.parent == Lineage(session="orig", kind="reset", checkpoint="cp1", turn=2,
-                                        image_sha256=cp.image.sha256)
+    assert new.header.parent == Lineage(
+        session="orig", kind="reset", checkpoint="cp1", turn=2, image_sha256=cp.image.sha256
+    )
     (promoted,) = new.header.references
     assert promoted.role == "promoted" and promoted.sha256 == cp.image.sha256
     assert promoted.source == "promoted:orig/cp1" and "blue" in promoted.label
@@ -334,6 +361,7 @@ def test_reset_refusals_change_nothing(eng: Engine, ref_files: list[Path], home:
 
 # -- fork and resume -------------------------------------------------------------------------------
 
+
 def test_fork_copies_turns_up_to_n(eng: Engine, ref_files: list[Path]) -> None:
     _session_with_checkpoint(eng, ref_files)
     orig_path = eng.session_dir("orig").path
@@ -369,14 +397,16 @@ def test_resume_continues_turn_numbering(home: Home, fake: FakeProvider) -> None
 
 # -- refusals change nothing on disk -------------------------------------------------------------
 
+
 def _junk(tmp: Path) -> Path:
     path = tmp / "junk.png"
     path.write_bytes(b"this is not a picture")
     return path
 
 
-def test_refused_operations_change_nothing_on_disk(eng: Engine, home: Home, ref_files: list[Path],
-                                                   tmp_path: Path) -> None:
+def test_refused_operations_change_nothing_on_disk(
+    eng: Engine, home: Home, ref_files: list[Path], tmp_path: Path
+) -> None:
     eng.new_session("fresh")  # never written to: no turn, no lock taken yet
     _session_with_checkpoint(eng, ref_files)
     junk = _junk(tmp_path)
@@ -417,8 +447,12 @@ def test_refused_operations_change_nothing_on_disk(eng: Engine, home: Home, ref_
 def test_new_session_with_references_and_params(eng: Engine, ref_files: list[Path]) -> None:
     from session_tui.model import GenerationParams
 
-    session = eng.new_session("s", character=SPEC, params=GenerationParams(aspect_ratio="16:9", seed=9),
-                              refs=[RefInput.parse(f"{ref_files[0]}=front view"), RefInput(ref_files[0])])
+    session = eng.new_session(
+        "s",
+        character=SPEC,
+        params=GenerationParams(aspect_ratio="16:9", seed=9),
+        refs=[RefInput.parse(f"{ref_files[0]}=front view"), RefInput(ref_files[0])],
+    )
     (ref,) = session.header.references  # the same bytes twice are one reference
     assert ref.label == "front view" and ref.source == str(ref_files[0])
     assert session.header.params.aspect_ratio == "16:9" and session.header.params.seed == 9

@@ -61,15 +61,20 @@ def test_folder_export_of_all_checkpoints(made: Engine, outdir: Path) -> None:
     out = outdir / "exported"
     path, files = export(made, "orange", out)
     assert path == out
-    assert core(files) == sorted(["orange_cp1_first-look.png", "orange_cp2_blue.png", "orange_cp3_turn3.png",
-                                  "manifest.json"])
+    assert core(files) == sorted(
+        ["orange_cp1_first-look.png", "orange_cp2_blue.png", "orange_cp3_turn3.png", "manifest.json"]
+    )
     assert sorted(p.name for p in out.iterdir()) == files  # what it reports is what is there
     assert [p.name for p in outdir.iterdir()] == ["exported"]  # the staging folder is gone
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     session = made.load("orange")
     assert manifest["session"] == "orange"
-    assert (manifest["provider"], manifest["kind"], manifest["model"]) == ("offline", "offline", "offline-renderer")
+    assert (manifest["provider"], manifest["kind"], manifest["model"]) == (
+        "offline",
+        "offline",
+        "offline-renderer",
+    )
     assert manifest["lineage"] is None
     assert manifest["character"]["name"] == "小橙"
     items = {item["checkpoint"]: item for item in manifest["checkpoints"]}
@@ -114,7 +119,10 @@ def test_zip_export(made: Engine, outdir: Path) -> None:
             assert img.text["Description"] == CHINESE_PROMPT  # type: ignore[attr-defined]
     assert [c["checkpoint"] for c in manifest["checkpoints"]] == ["cp1", "cp2", "cp3"]
     with zipfile.ZipFile(named) as zf:
-        assert core([n.removeprefix("orange/") for n in zf.namelist()]) == ["manifest.json", "orange_cp2_blue.png"]
+        assert core([n.removeprefix("orange/") for n in zf.namelist()]) == [
+            "manifest.json",
+            "orange_cp2_blue.png",
+        ]
     assert sorted(p.name for p in outdir.iterdir()) == ["named.zip", "out"]  # no temp files left
 
 

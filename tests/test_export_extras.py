@@ -121,7 +121,9 @@ def test_the_grid_is_near_square_and_keeps_each_pictures_shape() -> None:
 
 
 def test_an_unreadable_picture_does_not_break_the_sheet() -> None:
-    data = contact_sheet([Tile(b"not an image", "cp1", "turn 1"), Tile(_png((0, 0, 255), (50, 50)), "cp2", "x")])
+    data = contact_sheet(
+        [Tile(b"not an image", "cp1", "turn 1"), Tile(_png((0, 0, 255), (50, 50)), "cp2", "x")]
+    )
     Image.open(io.BytesIO(data)).verify()
     with pytest.raises(ValueError):
         contact_sheet([])

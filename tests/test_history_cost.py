@@ -63,7 +63,7 @@ def test_only_the_newest_turns_carry_their_pictures(home: Home) -> None:
 
 
 def test_journal_reads_its_own_lines_and_reformatted_ones_and_rejects_altered_ones(tmp_path: Path) -> None:
-    data = {"index": 3, "prompt": "ünïcode ✓ and \"quotes\"", "n": 1.5, "nested": {"b": [1, 2], "a": None}}
+    data = {"index": 3, "prompt": 'ünïcode ✓ and "quotes"', "n": 1.5, "nested": {"b": [1, 2], "a": None}}
     line = encode("turn", data).rstrip(b"\n")
     assert decode(line) == ("turn", data)
     # The same record laid out differently (as a hand edit or another tool might) still checks out.
@@ -104,7 +104,8 @@ def recorded(tmp_path: Path, turns: int, **approve: Any) -> tuple[Engine, Sessio
 
 
 def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, sd = recorded(tmp_path, 3, label="best")
     good = sd.journal.path.read_bytes()
     at = {"started_at": "2026-01-01T00:00:00Z"}  # else each load fills in its own "now"
@@ -113,10 +114,17 @@ def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
         encode("turn", {"index": "10", "prompt": "an index as text", **at}),
         encode("turn", {"index": 11, "prompt": "from the future", "schema_version": 99, **at}),
         encode("turn", {"index": 12, "prompt": "extra fields", "surprise": {"x": 1}, "duration_s": 2, **at}),
-        encode("turn", {"index": 1, "prompt": "bad image ref", "images": [{"sha256": "../../etc/passwd"}], **at}),
+        encode(
+            "turn", {"index": 1, "prompt": "bad image ref", "images": [{"sha256": "../../etc/passwd"}], **at}
+        ),
         encode("marker", {"index": 13}),
-        encode("checkpoint", {"id": "cp9", "turn": 2, "image": {"sha256": "f" * 64}, "created_at": "yesterday"}),
-        encode("checkpoint", {"id": "cp8", "turn": 2, "image": {"sha256": "e" * 64}, "created_at": at["started_at"]}),
+        encode(
+            "checkpoint", {"id": "cp9", "turn": 2, "image": {"sha256": "f" * 64}, "created_at": "yesterday"}
+        ),
+        encode(
+            "checkpoint",
+            {"id": "cp8", "turn": 2, "image": {"sha256": "e" * 64}, "created_at": at["started_at"]},
+        ),
         b'{"crc":"00000000","rec":{"data":{"index":14,"prompt":"bad crc"},"type":"turn"}}\n',
     ]
     sd.journal.path.write_bytes(good + b"".join(odd))
@@ -177,7 +185,8 @@ def test_the_offline_renderer_keeps_an_edit_made_long_before_the_replayed_turns(
 
 @pytest.mark.parametrize("decoded", [True, False])
 def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
-        home: Home, monkeypatch: pytest.MonkeyPatch, decoded: bool) -> None:
+    home: Home, monkeypatch: pytest.MonkeyPatch, decoded: bool
+) -> None:
     from session_tui.store import blobs
 
     class Checked(Recorder):
@@ -188,7 +197,9 @@ def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
 
     calls: list[int] = []
     real = blobs.verify_decodes
-    monkeypatch.setattr(blobs, "verify_decodes", lambda data, what="": calls.append(len(data)) or real(data, what))
+    monkeypatch.setattr(
+        blobs, "verify_decodes", lambda data, what="": calls.append(len(data)) or real(data, what)
+    )
     engine = Engine(home, Config(), provider_factory=lambda c, n, h: Checked())
     engine.new_session("s")
     turn = engine.send("s", "a picture")
@@ -198,11 +209,18 @@ def test_an_image_the_provider_decoded_is_not_decoded_again_to_store_it(
 def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(tmp_path: Path) -> None:
     _, sd = recorded(tmp_path, 4, label="best")
     at = {"started_at": "2026-01-01T00:00:00Z"}
-    sd.journal.path.write_bytes(sd.journal.path.read_bytes() + b"".join([
-        encode("turn", {"index": 2, "prompt": "a later record of turn 2 wins", **at}),  # pending: interrupted
-        encode("turn", {"index": 3, "prompt": "an invalid later record", "status": "lost", **at}),
-        encode("turn", {"index": "7", "prompt": "only the general path reads this one", **at}),
-    ]))
+    sd.journal.path.write_bytes(
+        sd.journal.path.read_bytes()
+        + b"".join(
+            [
+                encode(
+                    "turn", {"index": 2, "prompt": "a later record of turn 2 wins", **at}
+                ),  # pending: interrupted
+                encode("turn", {"index": 3, "prompt": "an invalid later record", "status": "lost", **at}),
+                encode("turn", {"index": "7", "prompt": "only the general path reads this one", **at}),
+            ]
+        )
+    )
     seen: list[int] = []
 
     def keep(turn: Any) -> tuple[int, str, str]:
@@ -213,12 +231,16 @@ def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(tmp_path
     eager = sd.load()
     assert log.turns == [(t.index, t.status, t.prompt) for t in eager.turns]
     assert sorted(seen) == [1, 2, 2, 3, 4, 7]  # every ended record; a pending one only as its turn's last
-    assert log.warnings == eager.warnings and log.checkpoints == eager.checkpoints and len(eager.warnings) == 1
+    assert (
+        log.warnings == eager.warnings and log.checkpoints == eager.checkpoints and len(eager.warnings) == 1
+    )
     assert eager.turn(2).status == "interrupted" and eager.turn(3).status == "ok" and eager.turn(7).prompt
     for fixture in [*(Path(__file__).parent / "fixtures" / "schema1").iterdir()]:
         if (fixture / "session.json").exists():
             whole = SessionDir(fixture).load()
-            assert SessionDir(fixture).read_log(lambda t: t.model_dump()).turns == [t.model_dump() for t in whole.turns]
+            assert SessionDir(fixture).read_log(lambda t: t.model_dump()).turns == [
+                t.model_dump() for t in whole.turns
+            ]
 
 
 def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
@@ -229,7 +251,7 @@ def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest
     for name, turns in (("empty", 0), ("one", 1), ("three", 3)):
         engine.new_session(name)
         for i in range(turns):
-            engine.send(name, f"step {i} ✓ \"quoted\"\nand a second line")
+            engine.send(name, f'step {i} ✓ "quoted"\nand a second line')
         if turns:
             engine.approve(name)
         assert main(["show", name, "--json"]) == 0
@@ -242,9 +264,11 @@ def test_a_load_of_the_recent_turns_builds_only_those_and_counts_the_rest(tmp_pa
     engine, sd = recorded(tmp_path, 8, turn=2, label="early")
     at = {"started_at": "2026-01-01T00:00:00Z"}
     # A later record of an early turn (as `score` writes) and a turn cut off by a crash.
-    sd.journal.path.write_bytes(sd.journal.path.read_bytes() + encode(
-        "turn", {**engine.load("s").turn(3).model_dump(mode="json"), "reply_text": "rescored"}) + encode(
-        "turn", {"index": 9, "prompt": "cut off", **at}))
+    sd.journal.path.write_bytes(
+        sd.journal.path.read_bytes()
+        + encode("turn", {**engine.load("s").turn(3).model_dump(mode="json"), "reply_text": "rescored"})
+        + encode("turn", {"index": 9, "prompt": "cut off", **at})
+    )
     whole = sd.load()
     for recent in (1, 3, 9, 20):
         part = sd.load(recent)

@@ -66,8 +66,13 @@ class Server:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
 
 
-def send(h: BaseHTTPRequestHandler, body: bytes, status: int = 200, ctype: str = "application/json",
-         headers: dict[str, str] | None = None) -> None:
+def send(
+    h: BaseHTTPRequestHandler,
+    body: bytes,
+    status: int = 200,
+    ctype: str = "application/json",
+    headers: dict[str, str] | None = None,
+) -> None:
     h.send_response(status)
     h.send_header("Content-Type", ctype)
     h.send_header("Content-Length", str(len(body)))
@@ -78,8 +83,16 @@ def send(h: BaseHTTPRequestHandler, body: bytes, status: int = 200, ctype: str =
 
 
 def chat_reply(content: Any) -> bytes:
-    return json.dumps({"id": "c", "object": "chat.completion", "model": "m", "choices": [
-        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}]}).encode()
+    return json.dumps(
+        {
+            "id": "c",
+            "object": "chat.completion",
+            "model": "m",
+            "choices": [
+                {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+            ],
+        }
+    ).encode()
 
 
 @pytest.fixture
@@ -96,7 +109,8 @@ def engine(home: Home, server: Server, monkeypatch: pytest.MonkeyPatch) -> Engin
     monkeypatch.setenv("HOSTILE_KEY", KEY)
     home.config_file.write_text(
         'default_provider = "gw"\n[providers.gw]\nkind = "openai-chat"\nmodel = "some/model"\n'
-        f'base_url = "{server.url}/v1"\napi_key_env = "HOSTILE_KEY"\nmax_retries = 0\ntimeout_s = 2\n')
+        f'base_url = "{server.url}/v1"\napi_key_env = "HOSTILE_KEY"\nmax_retries = 0\ntimeout_s = 2\n'
+    )
     e = Engine(home, load_config(home))
     e.new_session("s")
     return e

@@ -6,8 +6,14 @@ import subprocess
 import sys
 
 CORE = [
-    "session_tui.model", "session_tui.engine", "session_tui.store.sessions", "session_tui.providers.registry",
-    "session_tui.providers.offline", "session_tui.export", "session_tui.cli", "session_tui.views",
+    "session_tui.model",
+    "session_tui.engine",
+    "session_tui.store.sessions",
+    "session_tui.providers.registry",
+    "session_tui.providers.offline",
+    "session_tui.export",
+    "session_tui.cli",
+    "session_tui.views",
 ]
 
 

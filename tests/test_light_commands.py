@@ -30,8 +30,13 @@ HEAVY = {"textual", "textual_image", "openai", "httpx2", "PIL", "numpy"}
 
 
 def imported(home: Path, *args: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False,
-                         env={"SESSION_TUI_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "100"})
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"SESSION_TUI_HOME": str(home), "PATH": "/usr/bin:/bin", "COLUMNS": "100"},
+    )
     assert out.returncode == 0, out.stderr
     return set(out.stdout.split())
 

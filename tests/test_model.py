@@ -47,6 +47,7 @@ def one_sentence(message: str) -> bool:
 
 # -- generation parameters ---------------------------------------------------------------------
 
+
 def test_the_ten_aspect_ratios() -> None:
     assert ASPECT_RATIOS == ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
     for ratio in ASPECT_RATIOS:
@@ -119,13 +120,18 @@ def test_params_property(ratio: str, size: str) -> None:
 def test_merged_validates_changes_and_ignores_none() -> None:
     base = make(GenerationParams, {"aspect_ratio": "4:3", "seed": 7})
     assert base.merged(seed=None, image_size="2K").model_dump() == {
-        "aspect_ratio": "4:3", "image_size": "2K", "seed": 7, "extras": {}}
+        "aspect_ratio": "4:3",
+        "image_size": "2K",
+        "seed": 7,
+        "extras": {},
+    }
     with pytest.raises(InvalidInput):
         base.merged(image_size="2k")
     assert base.image_size == "1K"  # a refused change leaves the original alone
 
 
 # -- references ----------------------------------------------------------------------------------
+
 
 def _ref(i: int) -> dict[str, object]:
     return {"sha256": f"{i:064x}", "label": f"r{i}", "role": "front"}
@@ -149,15 +155,36 @@ def test_reference_role_is_checked() -> None:
 
 # -- session names -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["a", "little-orange", "Little_Orange.v2", "x" * 100, "a..b", "0"])
 def test_good_names(name: str) -> None:
     assert validate_name(name) == name
 
 
-@pytest.mark.parametrize("name", [
-    "../x", "/abs", "", "x" * 101, ".hidden", ".", "..", "a/b", "a\\b", "a b", "a\nb", "abc\n",
-    "小蓝", "café", "ｆｕｌｌ", "a\x00b", "tab\t", "a:b", "~home",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../x",
+        "/abs",
+        "",
+        "x" * 101,
+        ".hidden",
+        ".",
+        "..",
+        "a/b",
+        "a\\b",
+        "a b",
+        "a\nb",
+        "abc\n",
+        "小蓝",
+        "café",
+        "ｆｕｌｌ",
+        "a\x00b",
+        "tab\t",
+        "a:b",
+        "~home",
+    ],
+)
 def test_bad_names_are_refused(name: str) -> None:
     with pytest.raises(InvalidInput) as info:
         validate_name(name)
@@ -189,6 +216,7 @@ def test_name_property(name: str) -> None:
 
 
 # -- the character spec ---------------------------------------------------------------------------
+
 
 def test_character_spec_in_chinese(tmp_path: Path) -> None:
     path = tmp_path / "little-blue.toml"

@@ -19,11 +19,22 @@ from session_tui.providers.offline import OfflineProvider
 
 RGB = tuple[int, int, int]
 
-ORANGE = CharacterSpec(name="Little Orange", hair="orange pigtails", eyes="big brown eyes",
-                       outfit="orange hoodie and white skirt", accessories=["red scarf", "orange hair accessory"],
-                       palette=["#FF8C00", "#FFA500", "#FFFFFF", "#FFE4B5"])
-LITTLE_BLUE = CharacterSpec(name="小蓝", hair="浅蓝色双马尾", eyes="大大的蓝色眼睛", outfit="蓝色卫衣和白色短裙",
-                            accessories=["蓝色蝴蝶结发饰"], palette=["#1E90FF", "#87CEEB", "#FFFFFF", "#F0F8FF"])
+ORANGE = CharacterSpec(
+    name="Little Orange",
+    hair="orange pigtails",
+    eyes="big brown eyes",
+    outfit="orange hoodie and white skirt",
+    accessories=["red scarf", "orange hair accessory"],
+    palette=["#FF8C00", "#FFA500", "#FFFFFF", "#FFE4B5"],
+)
+LITTLE_BLUE = CharacterSpec(
+    name="小蓝",
+    hair="浅蓝色双马尾",
+    eyes="大大的蓝色眼睛",
+    outfit="蓝色卫衣和白色短裙",
+    accessories=["蓝色蝴蝶结发饰"],
+    palette=["#1E90FF", "#87CEEB", "#FFFFFF", "#F0F8FF"],
+)
 
 
 @pytest.fixture
@@ -31,12 +42,20 @@ def provider(tmp_path: Path) -> OfflineProvider:
     return OfflineProvider("offline", Profile(kind="offline", model="offline-renderer"), Home(tmp_path))
 
 
-def draw(provider: OfflineProvider, typed: str, seed: int = 7, spec: CharacterSpec = ORANGE,
-         ratio: str = "1:1", size: str = "1K", history: tuple[str, ...] = ()) -> bytes:
+def draw(
+    provider: OfflineProvider,
+    typed: str,
+    seed: int = 7,
+    spec: CharacterSpec = ORANGE,
+    ratio: str = "1:1",
+    size: str = "1K",
+    history: tuple[str, ...] = (),
+) -> bytes:
     params = GenerationParams(aspect_ratio=ratio, image_size=size, seed=seed)
     past = [HistoryTurn(i + 1, p, p, "", [], {}) for i, p in enumerate(history)]
-    request = GenerationRequest(prompt=f"assembled: {typed}", typed=typed, params=params, character=spec,
-                                history=past)
+    request = GenerationRequest(
+        prompt=f"assembled: {typed}", typed=typed, params=params, character=spec, history=past
+    )
     (image,) = provider.generate(request).images
     return image
 
@@ -84,9 +103,12 @@ def is_green(c: RGB) -> bool:
 
 # -- determinism ---------------------------------------------------------------------------------
 
+
 def test_same_seed_and_input_give_the_same_bytes(provider: OfflineProvider) -> None:
     assert draw(provider, "on the beach", seed=11) == draw(provider, "on the beach", seed=11)
-    assert draw(provider, "在海边", seed=0, spec=LITTLE_BLUE) == draw(provider, "在海边", seed=0, spec=LITTLE_BLUE)
+    assert draw(provider, "在海边", seed=0, spec=LITTLE_BLUE) == draw(
+        provider, "在海边", seed=0, spec=LITTLE_BLUE
+    )
 
 
 def test_different_seed_gives_different_bytes(provider: OfflineProvider) -> None:
@@ -113,10 +135,20 @@ def test_seed_used_is_recorded_and_honoured(engine: Engine) -> None:
 
 # -- sizes ---------------------------------------------------------------------------------------
 
+
 def test_documented_pixel_sizes_at_1k(provider: OfflineProvider) -> None:
-    documented = {"1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200),
-                  "4:3": (1200, 896), "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376),
-                  "16:9": (1376, 768), "21:9": (1584, 672)}
+    documented = {
+        "1:1": (1024, 1024),
+        "2:3": (848, 1264),
+        "3:2": (1264, 848),
+        "3:4": (896, 1200),
+        "4:3": (1200, 896),
+        "4:5": (928, 1152),
+        "5:4": (1152, 928),
+        "9:16": (768, 1376),
+        "16:9": (1376, 768),
+        "21:9": (1584, 672),
+    }
     assert set(documented) == set(ASPECT_RATIOS)
     for ratio, size in documented.items():
         assert open_rgb(draw(provider, "hi", ratio=ratio)).size == size, ratio
@@ -168,6 +200,7 @@ def test_the_scene_stays_on_later_turns(provider: OfflineProvider) -> None:
 
 # -- colour edits ----------------------------------------------------------------------------------
 
+
 def test_make_the_scarf_blue_gives_a_blue_scarf(provider: OfflineProvider) -> None:
     before = open_rgb(draw(provider, "stand still"))
     after = open_rgb(draw(provider, "make the scarf blue"))
@@ -202,7 +235,9 @@ def test_edits_persist_through_the_history(provider: OfflineProvider) -> None:
 
 def test_chinese_spec_draws_light_blue_hair(provider: OfflineProvider) -> None:
     blue = open_rgb(draw(provider, "stand still", spec=LITTLE_BLUE))
-    orange = open_rgb(draw(provider, "stand still", spec=LITTLE_BLUE.model_copy(update={"hair": "橙色双马尾"})))
+    orange = open_rgb(
+        draw(provider, "stand still", spec=LITTLE_BLUE.model_copy(update={"hair": "橙色双马尾"}))
+    )
     diff = changed(orange, blue)
     assert len(diff) > 2000
     assert sum(new == (135, 190, 245) for _, new in diff) / len(diff) > 0.8  # 浅蓝: light blue
@@ -210,7 +245,10 @@ def test_chinese_spec_draws_light_blue_hair(provider: OfflineProvider) -> None:
 
 # -- it says what it is ----------------------------------------------------------------------------
 
-def test_the_caption_says_offline_renderer(provider: OfflineProvider, monkeypatch: pytest.MonkeyPatch) -> None:
+
+def test_the_caption_says_offline_renderer(
+    provider: OfflineProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     captions: list[str] = []
     real = offline_art.caption
 
@@ -232,6 +270,7 @@ def test_the_caption_says_offline_renderer(provider: OfflineProvider, monkeypatc
 
 
 # -- reset by promotion keeps the look ------------------------------------------------------------
+
 
 def test_promoted_image_keeps_the_look_in_a_reset_session(engine: Engine) -> None:
     engine.new_session("orig", character=ORANGE)

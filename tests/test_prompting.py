@@ -15,16 +15,25 @@ from session_tui.engine import Engine
 from session_tui.model import CharacterSpec
 from session_tui.prompting import EN, ZH, assemble, keep_items, phrases_for, role_names
 
-ZH_SPEC = CharacterSpec(name="小橘", hair="橙色双马尾", face="圆脸，有腮红", outfit="橙色卫衣和白色短裙",
-                        keep=["同样的橙色双马尾", "同样的腮红"])
+ZH_SPEC = CharacterSpec(
+    name="小橘",
+    hair="橙色双马尾",
+    face="圆脸，有腮红",
+    outfit="橙色卫衣和白色短裙",
+    keep=["同样的橙色双马尾", "同样的腮红"],
+)
 
 
 def test_an_empty_spec_sends_what_was_typed() -> None:
-    assert assemble(CharacterSpec(), "  on the beach ", first_turn=True, has_references=True) == "on the beach"
+    assert (
+        assemble(CharacterSpec(), "  on the beach ", first_turn=True, has_references=True) == "on the beach"
+    )
 
 
 def test_a_fresh_picture_gets_the_description_the_roles_and_keep_x_y_z_exactly() -> None:
-    text = assemble(ORANGE, "on the beach", first_turn=True, has_references=True, roles=["front", "side", "front"])
+    text = assemble(
+        ORANGE, "on the beach", first_turn=True, has_references=True, roles=["front", "side", "front"]
+    )
     lines = text.splitlines()
     assert lines[0].startswith("Character: Little Orange.") and "Hair: orange pigtails." in lines[0]
     assert lines[1] == "Draw the same character as in the reference images (front view, side view)."
@@ -49,18 +58,30 @@ def test_an_edit_keeps_everything_but_the_change() -> None:
 
 def test_without_keep_rules_the_spec_says_what_to_keep() -> None:
     spec = ORANGE.model_copy(update={"keep": []})
-    assert keep_items(spec) == ["orange pigtails", "big brown eyes", "round face with blush",
-                                "orange hoodie and white skirt", "orange hair accessory"]
+    assert keep_items(spec) == [
+        "orange pigtails",
+        "big brown eyes",
+        "round face with blush",
+        "orange hoodie and white skirt",
+        "orange hair accessory",
+    ]
     bare = CharacterSpec(name="Ada", style="ink")
-    assert "the character's face, hair, eyes and outfit" in assemble(bare, "x", first_turn=False, has_references=False)
+    assert "the character's face, hair, eyes and outfit" in assemble(
+        bare, "x", first_turn=False, has_references=False
+    )
 
 
 def test_a_chinese_spec_gets_chinese_wording() -> None:
     assert phrases_for(ZH_SPEC) is ZH and phrases_for(ORANGE) is EN
     text = assemble(ZH_SPEC, "在海边", first_turn=True, has_references=True, roles=["front", "other"])
-    assert text.splitlines()[1:] == ["画出与参考图中完全相同的角色（正面）。",
-                                     "严格保持不变：同样的橙色双马尾；同样的腮红；只改变背景和姿势。", "场景：在海边"]
-    assert "只改变：把围巾换成蓝色" in assemble(ZH_SPEC, "把围巾换成蓝色", first_turn=False, has_references=True)
+    assert text.splitlines()[1:] == [
+        "画出与参考图中完全相同的角色（正面）。",
+        "严格保持不变：同样的橙色双马尾；同样的腮红；只改变背景和姿势。",
+        "场景：在海边",
+    ]
+    assert "只改变：把围巾换成蓝色" in assemble(
+        ZH_SPEC, "把围巾换成蓝色", first_turn=False, has_references=True
+    )
 
 
 def test_roles_are_named_once_in_order_and_other_is_not_named() -> None:
@@ -93,12 +114,19 @@ def test_an_edited_prompt_is_sent_and_stored_as_edited(engine: Engine) -> None:
 def test_the_prompt_command_previews_and_switches_assembly(engine: Engine) -> None:
     engine.new_session("s", character=ORANGE)
     run = cli("prompt", "s", "on the beach")
-    assert run.code == 0 and run.out.startswith("Character: Little Orange.") and "Scene: on the beach" in run.out
+    assert (
+        run.code == 0 and run.out.startswith("Character: Little Orange.") and "Scene: on the beach" in run.out
+    )
     assert cli("prompt", "s", "--assembly", "off").code == 0
     assert engine.load("s").header.assemble_prompt is False
     doc = json.loads(cli("prompt", "s", "on the beach", "--json").out)
-    assert doc == {"name": "s", "assemble_prompt": False, "typed": "on the beach", "prompt_sent": "on the beach",
-                   "first_turn": True}
+    assert doc == {
+        "name": "s",
+        "assemble_prompt": False,
+        "typed": "on the beach",
+        "prompt_sent": "on the beach",
+        "first_turn": True,
+    }
     assert engine.send("s", "on the beach", seed=2).prompt_sent == "on the beach"
     assert cli("prompt", "s", "--assembly", "on").code == 0
     assert engine.send("s", "in the snow", seed=2).prompt_sent.startswith("Edit the previous image")
@@ -112,10 +140,13 @@ def test_the_prompt_command_refuses_nothing_to_do_and_unknown_sessions(engine: E
 
 
 def test_edit_sends_what_was_saved_in_the_editor_and_keeps_what_was_typed(
-        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     editor = tmp_path / "editor.py"
-    editor.write_text("import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
-                      "p.write_text(p.read_text().replace('Scene:', 'Scene, at golden hour:'))\n")
+    editor.write_text(
+        "import sys, pathlib\np = pathlib.Path(sys.argv[1])\n"
+        "p.write_text(p.read_text().replace('Scene:', 'Scene, at golden hour:'))\n"
+    )
     monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
     monkeypatch.delenv("VISUAL", raising=False)
     engine.new_session("s", character=ORANGE)
@@ -127,7 +158,8 @@ def test_edit_sends_what_was_saved_in_the_editor_and_keeps_what_was_typed(
 
 
 def test_edit_refuses_without_an_editor_or_with_an_empty_result(
-        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine.new_session("s", character=ORANGE)
     monkeypatch.delenv("VISUAL", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)

@@ -14,16 +14,30 @@ from PIL import Image
 from session_tui.engine import Engine, RefInput
 from session_tui.provenance import Provenance, from_a1111, from_comfy_prompt, read_provenance, source_fields
 
-A1111 = ("masterpiece, 1girl, orange pigtails, hoodie\nwith a second prompt line\n"
-         "Negative prompt: lowres, bad hands\n"
-         "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 3141592653, Size: 832x1216, "
-         "Model hash: 6ce0161689, Model: animagine, Version: v1.10.1")
+A1111 = (
+    "masterpiece, 1girl, orange pigtails, hoodie\nwith a second prompt line\n"
+    "Negative prompt: lowres, bad hands\n"
+    "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 3141592653, Size: 832x1216, "
+    "Model hash: 6ce0161689, Model: animagine, Version: v1.10.1"
+)
 
 COMFY_PROMPT = {
-    "3": {"class_type": "KSampler", "inputs": {"seed": 156680208700286, "steps": 20, "cfg": 8,
-                                                "model": ["4", 0], "positive": ["6", 0], "negative": ["7", 0]}},
+    "3": {
+        "class_type": "KSampler",
+        "inputs": {
+            "seed": 156680208700286,
+            "steps": 20,
+            "cfg": 8,
+            "model": ["4", 0],
+            "positive": ["6", 0],
+            "negative": ["7", 0],
+        },
+    },
     "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "sd_xl_base.safetensors"}},
-    "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "chibi girl, orange pigtails", "clip": ["4", 1]}},
+    "6": {
+        "class_type": "CLIPTextEncode",
+        "inputs": {"text": "chibi girl, orange pigtails", "clip": ["4", 1]},
+    },
     "7": {"class_type": "CLIPTextEncode", "inputs": {"text": "blurry", "clip": ["4", 1]}},
 }
 
@@ -31,9 +45,16 @@ COMFY_WORKFLOW = {
     "nodes": [
         {"id": 6, "type": "CLIPTextEncode", "widgets_values": ["chibi girl on a beach"]},
         {"id": 7, "type": "CLIPTextEncode", "widgets_values": ["ugly"]},
-        {"id": 3, "type": "KSampler", "inputs": [{"name": "model", "link": 1}, {"name": "positive", "link": 4},
-                                                  {"name": "negative", "link": 6}],
-         "widgets_values": [987654321, "fixed", 20, 8, "euler", "normal", 1]},
+        {
+            "id": 3,
+            "type": "KSampler",
+            "inputs": [
+                {"name": "model", "link": 1},
+                {"name": "positive", "link": 4},
+                {"name": "negative", "link": 6},
+            ],
+            "widgets_values": [987654321, "fixed", 20, 8, "euler", "normal", 1],
+        },
     ],
     "links": [[4, 6, 0, 3, 1, "CONDITIONING"], [6, 7, 0, 3, 2, "CONDITIONING"]],
 }
@@ -45,15 +66,19 @@ def data_of(path: Path) -> bytes:
 
 def test_stable_diffusion_webui_parameters(tmp_path: Path) -> None:
     found = read_provenance(data_of(png(tmp_path / "a.png", text={"parameters": A1111})))
-    assert found == Provenance("Stable Diffusion WebUI v1.10.1",
-                               "masterpiece, 1girl, orange pigtails, hoodie\nwith a second prompt line", 3141592653)
+    assert found == Provenance(
+        "Stable Diffusion WebUI v1.10.1",
+        "masterpiece, 1girl, orange pigtails, hoodie\nwith a second prompt line",
+        3141592653,
+    )
 
 
 def test_forge_and_settings_without_a_negative_prompt() -> None:
     found = from_a1111("a fox\nSteps: 20, Sampler: Euler, Seed: 7, Version: f2.0.1v1.10.1-previous-313")
     assert found == Provenance("Stable Diffusion WebUI Forge f2.0.1v1.10.1-previous-313", "a fox", 7)
-    assert from_a1111("just words, no settings") == Provenance("unknown tool (a 'parameters' text)",
-                                                               "just words, no settings", None)
+    assert from_a1111("just words, no settings") == Provenance(
+        "unknown tool (a 'parameters' text)", "just words, no settings", None
+    )
 
 
 def test_webui_parameters_in_jpeg_and_webp_exif_user_comment() -> None:
@@ -64,12 +89,18 @@ def test_webui_parameters_in_jpeg_and_webp_exif_user_comment() -> None:
         out = io.BytesIO()
         img.save(out, format=fmt, exif=exif)
         found = read_provenance(out.getvalue())
-        assert found is not None and found.seed == 3141592653 and found.tool.startswith("Stable Diffusion WebUI")
+        assert (
+            found is not None and found.seed == 3141592653 and found.tool.startswith("Stable Diffusion WebUI")
+        )
 
 
 def test_comfyui_prompt_graph(tmp_path: Path) -> None:
-    path = png(tmp_path / "c.png", text={"prompt": json.dumps(COMFY_PROMPT), "workflow": json.dumps(COMFY_WORKFLOW)})
-    assert read_provenance(data_of(path)) == Provenance("ComfyUI", "chibi girl, orange pigtails", 156680208700286)
+    path = png(
+        tmp_path / "c.png", text={"prompt": json.dumps(COMFY_PROMPT), "workflow": json.dumps(COMFY_WORKFLOW)}
+    )
+    assert read_provenance(data_of(path)) == Provenance(
+        "ComfyUI", "chibi girl, orange pigtails", 156680208700286
+    )
 
 
 def test_comfyui_seed_and_text_through_links_and_custom_samplers() -> None:
@@ -91,20 +122,34 @@ def test_comfyui_workflow_alone(tmp_path: Path) -> None:
 
 
 def test_novelai_invokeai_and_a_plain_software_tag(tmp_path: Path) -> None:
-    nai = png(tmp_path / "n.png", text={"Software": "NovelAI", "Description": "1girl",
-                                         "Comment": json.dumps({"prompt": "1girl, orange hair", "seed": 99})})
+    nai = png(
+        tmp_path / "n.png",
+        text={
+            "Software": "NovelAI",
+            "Description": "1girl",
+            "Comment": json.dumps({"prompt": "1girl, orange hair", "seed": 99}),
+        },
+    )
     assert read_provenance(data_of(nai)) == Provenance("NovelAI", "1girl, orange hair", 99)
-    inv = png(tmp_path / "i.png", text={"invokeai_metadata": json.dumps(
-        {"positive_prompt": "a fox", "seed": 12, "app_version": "5.0.0"})})
+    inv = png(
+        tmp_path / "i.png",
+        text={
+            "invokeai_metadata": json.dumps({"positive_prompt": "a fox", "seed": 12, "app_version": "5.0.0"})
+        },
+    )
     assert read_provenance(data_of(inv)) == Provenance("InvokeAI 5.0.0", "a fox", 12)
-    assert read_provenance(data_of(png(tmp_path / "g.png", text={"Software": "GIMP 2.10"}))) == Provenance("GIMP 2.10")
+    assert read_provenance(data_of(png(tmp_path / "g.png", text={"Software": "GIMP 2.10"}))) == Provenance(
+        "GIMP 2.10"
+    )
     assert read_provenance(data_of(png(tmp_path / "plain.png"))) is None
     assert source_fields(data_of(png(tmp_path / "plain2.png"))) == {}
 
 
 def test_damaged_metadata_falls_through_and_never_fails(tmp_path: Path) -> None:
-    broken = png(tmp_path / "b.png", text={"prompt": "{not json", "workflow": "[]", "session-tui": "nope",
-                                            "parameters": A1111})
+    broken = png(
+        tmp_path / "b.png",
+        text={"prompt": "{not json", "workflow": "[]", "session-tui": "nope", "parameters": A1111},
+    )
     assert read_provenance(data_of(broken)).seed == 3141592653  # type: ignore[union-attr]
     other_json = png(tmp_path / "o.png", text={"prompt": json.dumps({"colour": "red"})})
     assert read_provenance(data_of(other_json)) is None
@@ -112,7 +157,9 @@ def test_damaged_metadata_falls_through_and_never_fails(tmp_path: Path) -> None:
 
 
 def test_a_very_long_prompt_is_kept_short(tmp_path: Path) -> None:
-    fields = source_fields(data_of(png(tmp_path / "l.png", text={"parameters": "x" * 10_000 + "\nSteps: 1, Seed: 1"})))
+    fields = source_fields(
+        data_of(png(tmp_path / "l.png", text={"parameters": "x" * 10_000 + "\nSteps: 1, Seed: 1"}))
+    )
     assert len(fields["source_prompt"]) == 4000
 
 
@@ -124,9 +171,13 @@ def test_any_parameters_text_parses_without_raising(text: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
-                    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+        max_leaves=20,
+    )
+)
 def test_any_json_in_a_comfy_chunk_is_survived(doc: object) -> None:
     """read_provenance catches only these; anything else escaping a reader would fail an import."""
     from session_tui.provenance import from_comfy_workflow, from_invokeai, from_session_tui
@@ -148,11 +199,15 @@ def test_adding_a_reference_through_the_engine_records_its_provenance(engine: En
     doc = json.loads(cli("show", "s", "--json").out)["references"][0]
     assert doc["source_tool"] == "Stable Diffusion WebUI v1.10.1" and doc["source_seed"] == 3141592653
     assert "(from Stable Diffusion WebUI v1.10.1, seed 3141592653)" in cli("show", "s").out
-    engine.add_references("s", [RefInput(png(tmp_path / "comfy.png", text={"prompt": json.dumps(COMFY_PROMPT)}))])
+    engine.add_references(
+        "s", [RefInput(png(tmp_path / "comfy.png", text={"prompt": json.dumps(COMFY_PROMPT)}))]
+    )
     assert engine.load("s").header.references[1].source_tool == "ComfyUI"
 
 
-def test_a_session_tui_export_imported_as_a_reference_keeps_its_prompt_and_seed(engine: Engine, tmp_path: Path) -> None:
+def test_a_session_tui_export_imported_as_a_reference_keeps_its_prompt_and_seed(
+    engine: Engine, tmp_path: Path
+) -> None:
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "on the beach", seed=1234)
     engine.approve("s", label="beach")
@@ -168,4 +223,7 @@ def test_refs_list_shows_the_provenance(engine: Engine, tmp_path: Path) -> None:
     engine.new_session("s")
     run = cli("refs", "add", "s", str(png(tmp_path / "a.png", text={"parameters": A1111})), "--role", "front")
     assert run.code == 0, run.err
-    assert "(from Stable Diffusion WebUI v1.10.1, seed 3141592653)" in run.out and "prompt: masterpiece" in run.out
+    assert (
+        "(from Stable Diffusion WebUI v1.10.1, seed 3141592653)" in run.out
+        and "prompt: masterpiece" in run.out
+    )

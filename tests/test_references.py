@@ -30,7 +30,9 @@ def test_guides_follow_the_model_id_and_its_nicknames() -> None:
 
 
 def test_gemini_3_pro_image_warns_past_about_five_character_views() -> None:
-    ok = reference_advice(refs("front", "side", "back", "face", "promoted", "outfit", "style"), "gemini-3-pro-image")
+    ok = reference_advice(
+        refs("front", "side", "back", "face", "promoted", "outfit", "style"), "gemini-3-pro-image"
+    )
     assert ok == []
     six = reference_advice(refs("front", "side", "back", "face", "promoted", "front"), "gemini-3-pro-image")
     assert len(six) == 1 and "6 character views" in six[0] and "about 5" in six[0]
@@ -41,7 +43,9 @@ def test_gemini_3_pro_image_warns_past_about_five_character_views() -> None:
 def test_gemini_2_5_flash_image_warns_past_three() -> None:
     assert reference_advice(refs("front", "side", "face"), "gemini-2.5-flash-image") == []
     advice = reference_advice(refs("front", "side", "face", "outfit"), "gemini-2.5-flash-image")
-    assert advice == ["4 references is more than Gemini 2.5 Flash Image handles well (up to 3); keep the best 3."]
+    assert advice == [
+        "4 references is more than Gemini 2.5 Flash Image handles well (up to 3); keep the best 3."
+    ]
 
 
 def test_roles_missing_or_no_character_view_are_pointed_out() -> None:
@@ -52,7 +56,9 @@ def test_roles_missing_or_no_character_view_are_pointed_out() -> None:
 
 def test_refs_add_role_list_and_remove(engine: Engine, tmp_path: Path) -> None:
     engine.new_session("s")
-    run = cli("refs", "add", "s", str(png(tmp_path / "front.png")), "--role", "front", "--label", "model sheet")
+    run = cli(
+        "refs", "add", "s", str(png(tmp_path / "front.png")), "--role", "front", "--label", "model sheet"
+    )
     assert run.code == 0, run.err
     assert "as a front reference" in run.out and "model sheet" in run.out
     sha = engine.load("s").header.references[0].sha256
@@ -63,7 +69,10 @@ def test_refs_add_role_list_and_remove(engine: Engine, tmp_path: Path) -> None:
     assert "No reference" not in cli("refs", "list", "s").err
     assert cli("refs", "role", "s", other[:8], "style").code == 0
     doc = json.loads(cli("refs", "list", "s", "--json").out)
-    assert [(r["role"], r["label"]) for r in doc["references"]] == [("front", "model sheet"), ("style", "style")]
+    assert [(r["role"], r["label"]) for r in doc["references"]] == [
+        ("front", "model sheet"),
+        ("style", "style"),
+    ]
     assert doc["advice"] == []
     assert cli("refs", "remove", "s", sha[:10]).code == 0
     assert [r.sha256 for r in engine.load("s").header.references] == [other]
@@ -83,6 +92,12 @@ def test_refs_refuses_unknown_roles_hashes_and_too_many(engine: Engine, tmp_path
 def test_a_prompt_names_the_roles_it_is_sent_with(engine: Engine, tmp_path: Path) -> None:
     from consistency_support import ORANGE
 
-    engine.new_session("s", character=ORANGE, refs=[RefInput(png(tmp_path / "f.png"), "f", "front"),
-                                                    RefInput(png(tmp_path / "o.png", (1, 2, 3)), "o", "outfit")])
+    engine.new_session(
+        "s",
+        character=ORANGE,
+        refs=[
+            RefInput(png(tmp_path / "f.png"), "f", "front"),
+            RefInput(png(tmp_path / "o.png", (1, 2, 3)), "o", "outfit"),
+        ],
+    )
     assert "reference images (front view, outfit)" in engine.preview_prompt(engine.load("s"), "beach")

@@ -31,7 +31,9 @@ class Counted(InputImage):
             self.reads += 1
             return data
 
-        ref = ImageRef(sha256=hashlib.sha256(data).hexdigest(), width=size[0], height=size[1], size_bytes=len(data))
+        ref = ImageRef(
+            sha256=hashlib.sha256(data).hexdigest(), width=size[0], height=size[1], size_bytes=len(data)
+        )
         super().__init__(ref, load)
 
 
@@ -52,7 +54,9 @@ def test_large_inputs_are_scaled_to_the_useful_size_even_when_the_budget_is_room
 
 def test_transparency_survives_the_scaling() -> None:
     size = (USEFUL_SIDE + 100, USEFUL_SIDE + 100)
-    out = fit([(Counted(picture(size, "RGBA"), size), "reference")], budget_bytes=10**9, fixed_bytes=0, service="s")
+    out = fit(
+        [(Counted(picture(size, "RGBA"), size), "reference")], budget_bytes=10**9, fixed_bytes=0, service="s"
+    )
     assert out[0].mime == "image/webp"
     with Image.open(io.BytesIO(out[0].data)) as img:
         assert img.mode == "RGBA" and max(img.size) == USEFUL_SIDE
@@ -62,7 +66,9 @@ def test_a_scaled_input_still_shrinks_further_for_a_tight_budget() -> None:
     size = (USEFUL_SIDE * 2, USEFUL_SIDE * 2)
     data = picture(size)
     roomy = fit([(Counted(data, size), "reference")], budget_bytes=10**9, fixed_bytes=0, service="s")[0]
-    tight = fit([(Counted(data, size), "reference")], budget_bytes=len(roomy.data), fixed_bytes=0, service="s")[0]
+    tight = fit(
+        [(Counted(data, size), "reference")], budget_bytes=len(roomy.data), fixed_bytes=0, service="s"
+    )[0]
     assert tight.width < USEFUL_SIDE and len(tight.data) * 4 // 3 + 200 <= len(roomy.data)
 
 
@@ -70,12 +76,19 @@ def test_a_scaled_copy_is_kept_so_later_turns_do_not_read_the_original(tmp_path:
     size = (USEFUL_SIDE * 2, USEFUL_SIDE)
     data = picture(size)
     cache = InputCache(tmp_path / "cache")
-    first = fit([(Counted(data, size), "reference")], budget_bytes=10**9, fixed_bytes=0, service="s", cache=cache)[0]
+    first = fit(
+        [(Counted(data, size), "reference")], budget_bytes=10**9, fixed_bytes=0, service="s", cache=cache
+    )[0]
     again = Counted(data, size)
     second = fit([(again, "reference")], budget_bytes=10**9, fixed_bytes=0, service="s", cache=cache)[0]
     assert again.reads == 0  # the 4K original was not read, let alone decoded
     assert (second.data, second.mime, second.width, second.height, second.changed) == (
-        first.data, first.mime, first.width, first.height, first.changed)
+        first.data,
+        first.mime,
+        first.width,
+        first.height,
+        first.changed,
+    )
     assert second.sha256 == first.sha256 == hashlib.sha256(data).hexdigest()
 
 

@@ -86,8 +86,9 @@ def gradient(size: tuple[int, int] = (640, 360), mode: str = "RGB") -> Image.Ima
 
 
 # -- one decode per picture ------------------------------------------------------------------------
-def test_an_offline_turn_is_scored_from_the_drawing_and_matches_a_rescore(engine: Engine, tmp_path: Path,
-                                                                          decodes: list[int]) -> None:
+def test_an_offline_turn_is_scored_from_the_drawing_and_matches_a_rescore(
+    engine: Engine, tmp_path: Path, decodes: list[int]
+) -> None:
     ref = png(tmp_path / "ref.png", size=(300, 200))
     engine.new_session("s", character=ORANGE, refs=[RefInput(ref, "front", "front")])
     turn = engine.send("s", "on the beach", seed=3)
@@ -98,14 +99,19 @@ def test_an_offline_turn_is_scored_from_the_drawing_and_matches_a_rescore(engine
     assert same_score(again.score, turn.score)  # ... and finds exactly what the turn stored
 
 
-@pytest.mark.parametrize("picture", [
-    encode(gradient()),
-    encode(gradient(mode="RGBA")),
-    encode(gradient((1376, 768)), "JPEG"),  # JPEG: never scored from a reduced-scale draft
-    encode(gradient((200, 120)).convert("P")),
-], ids=["png", "png-alpha", "jpeg", "palette"])
-def test_a_checked_answer_is_scored_without_a_second_decode(home: Home, tmp_path: Path, decodes: list[int],
-                                                            picture: bytes) -> None:
+@pytest.mark.parametrize(
+    "picture",
+    [
+        encode(gradient()),
+        encode(gradient(mode="RGBA")),
+        encode(gradient((1376, 768)), "JPEG"),  # JPEG: never scored from a reduced-scale draft
+        encode(gradient((200, 120)).convert("P")),
+    ],
+    ids=["png", "png-alpha", "jpeg", "palette"],
+)
+def test_a_checked_answer_is_scored_without_a_second_decode(
+    home: Home, tmp_path: Path, decodes: list[int], picture: bytes
+) -> None:
     engine = answering_engine(home, picture, checked=True)
     engine.new_session("s", character=ORANGE, refs=[RefInput(png(tmp_path / "ref.png"), "front", "front")])
     turn = engine.send("s", "standing")
@@ -122,9 +128,13 @@ def test_an_unchecked_answer_is_decoded_once_for_its_score(home: Home, decodes: 
     assert decodes == [len(picture)] and turn.score["total"] is not None
 
 
-def test_references_are_analysed_when_added_not_on_the_first_turn(engine: Engine, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    refs = [RefInput(png(tmp_path / f"r{i}.png", colour=(40 * i, 90, 200)), f"view {i}", "front") for i in range(3)]
+def test_references_are_analysed_when_added_not_on_the_first_turn(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refs = [
+        RefInput(png(tmp_path / f"r{i}.png", colour=(40 * i, 90, 200)), f"view {i}", "front")
+        for i in range(3)
+    ]
     engine.new_session("s", character=ORANGE, refs=refs[:2])
     engine.add_references("s", refs[2:])
     cached = sorted(p.stem for p in (engine.session_dir("s").path / "cache").rglob("*.json"))
@@ -135,7 +145,9 @@ def test_references_are_analysed_when_added_not_on_the_first_turn(engine: Engine
 
     monkeypatch.setattr(scoring_session, "image_features", no_decoding)
     turn = engine.send("s", "on the beach", seed=1)
-    assert turn.score["details"]["nearest_reference"] in {r.sha256[:12] for r in engine.load("s").header.references}
+    assert turn.score["details"]["nearest_reference"] in {
+        r.sha256[:12] for r in engine.load("s").header.references
+    }
 
 
 def test_a_damaged_feature_cache_is_computed_again(engine: Engine, tmp_path: Path) -> None:
@@ -144,13 +156,22 @@ def test_a_damaged_feature_cache_is_computed_again(engine: Engine, tmp_path: Pat
     cache.write_text("{not json")
     turn = engine.send("s", "standing", seed=2)
     assert "histogram" in turn.score["parts"]
-    assert cache.read_text().startswith("{\"version\"")  # written again, whole
+    assert cache.read_text().startswith('{"version"')  # written again, whole
 
 
 # -- the small copy --------------------------------------------------------------------------------
-@pytest.mark.parametrize(("size", "expected"), [((1024, 1024), (256, 256)), ((1376, 768), (256, 143)),
-                                                ((4096, 2304), (256, 144)), ((100, 50), (100, 50))])
-def test_the_small_copy_keeps_the_ratio_within_its_side(size: tuple[int, int], expected: tuple[int, int]) -> None:
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        ((1024, 1024), (256, 256)),
+        ((1376, 768), (256, 143)),
+        ((4096, 2304), (256, 144)),
+        ((100, 50), (100, 50)),
+    ],
+)
+def test_the_small_copy_keeps_the_ratio_within_its_side(
+    size: tuple[int, int], expected: tuple[int, int]
+) -> None:
     img = Image.new("RGB", size, (10, 20, 30))
     small = small_copy(img)
     assert small.size == expected and max(small.size) <= SMALL_SIDE and small.mode == "RGB"
@@ -201,13 +222,21 @@ def reference_delta_e(lab1: tuple[float, float, float], lab2: tuple[float, float
         hp_bar = (h1p + h2p) / 2
     else:
         hp_bar = (h1p + h2p + 360) / 2 if h1p + h2p < 360 else (h1p + h2p - 360) / 2
-    t = (1 - 0.17 * math.cos(math.radians(hp_bar - 30)) + 0.24 * math.cos(math.radians(2 * hp_bar))
-         + 0.32 * math.cos(math.radians(3 * hp_bar + 6)) - 0.20 * math.cos(math.radians(4 * hp_bar - 63)))
+    t = (
+        1
+        - 0.17 * math.cos(math.radians(hp_bar - 30))
+        + 0.24 * math.cos(math.radians(2 * hp_bar))
+        + 0.32 * math.cos(math.radians(3 * hp_bar + 6))
+        - 0.20 * math.cos(math.radians(4 * hp_bar - 63))
+    )
     lp_bar, cp_bar = (l1 + l2) / 2, (c1p + c2p) / 2
     s_l = 1 + 0.015 * (lp_bar - 50) ** 2 / math.sqrt(20 + (lp_bar - 50) ** 2)
     s_c, s_h = 1 + 0.045 * cp_bar, 1 + 0.015 * cp_bar * t
-    r_t = (-math.sin(math.radians(2 * 30 * math.exp(-(((hp_bar - 275) / 25) ** 2))))
-           * 2 * math.sqrt(cp_bar**7 / (cp_bar**7 + 25**7)))
+    r_t = (
+        -math.sin(math.radians(2 * 30 * math.exp(-(((hp_bar - 275) / 25) ** 2))))
+        * 2
+        * math.sqrt(cp_bar**7 / (cp_bar**7 + 25**7))
+    )
     x, y, z = (l2 - l1) / s_l, (c2p - c1p) / s_c, d_hp / s_h
     return math.sqrt(x * x + y * y + z * z + r_t * y * z)
 
@@ -225,9 +254,14 @@ def test_delta_e_matches_the_plain_formula(p: tuple, q: tuple, step: tuple, clos
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(lab, st.floats(0.0001, 1)), max_size=60), st.lists(lab, min_size=1, max_size=5),
-       st.sampled_from([2.0, 10.0, 25.0]))
-def test_shares_within_skips_only_colours_that_could_not_count(colours: list, targets: list, threshold: float) -> None:
+@given(
+    st.lists(st.tuples(lab, st.floats(0.0001, 1)), max_size=60),
+    st.lists(lab, min_size=1, max_size=5),
+    st.sampled_from([2.0, 10.0, 25.0]),
+)
+def test_shares_within_skips_only_colours_that_could_not_count(
+    colours: list, targets: list, threshold: float
+) -> None:
     brute = [sum(s for c, s in colours if reference_delta_e(c, t) <= threshold) for t in targets]
     assert shares_within(colours, targets, threshold) == pytest.approx(brute, abs=1e-12)
 

@@ -34,7 +34,9 @@ from session_tui.store.journal import encode
 from session_tui.store.sessions import HEADER, JOURNAL, SessionDir, Store
 
 
-def png(colour: tuple[int, int, int] = (255, 140, 0), size: tuple[int, int] = (8, 6), text: str = "") -> bytes:
+def png(
+    colour: tuple[int, int, int] = (255, 140, 0), size: tuple[int, int] = (8, 6), text: str = ""
+) -> bytes:
     img = Image.new("RGB", size, colour)
     out = io.BytesIO()
     if text:
@@ -65,6 +67,7 @@ def turn(index: int, status: str = "ok", **extra: object) -> Turn:
 
 
 # -- blobs -----------------------------------------------------------------------------------------
+
 
 def test_blobs_are_stored_once_by_sha256_with_original_bytes(sd: SessionDir) -> None:
     originals = [png(text="made by hand"), jpeg(), png((1, 2, 3))]
@@ -103,6 +106,7 @@ def test_blobs_refuse_what_is_not_an_image(sd: SessionDir) -> None:
 
 
 # -- atomic header writes ------------------------------------------------------------------------
+
 
 def _leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
@@ -160,6 +164,7 @@ def test_header_write_killed_before_rename_keeps_old_header(sd: SessionDir) -> N
 
 # -- the journal ---------------------------------------------------------------------------------
 
+
 def test_journal_round_trip_and_latest_turn_record_wins(sd: SessionDir) -> None:
     sd.append_turn(turn(1, "pending"))
     sd.append_turn(turn(1, "ok", reply_text="done"))
@@ -177,18 +182,38 @@ def test_pending_turn_left_by_a_crash_loads_as_interrupted_with_its_prompt(sd: S
 
 
 def test_a_pending_record_holds_only_what_a_crash_must_not_lose(sd: SessionDir) -> None:
-    pending = Turn(index=1, prompt="on the beach", prompt_sent="Little Orange on the beach", provider="p",
-                   kind="openai-chat", model="m", input_images=["a" * 64] * 14, series={"name": "s", "key": "k"})
+    pending = Turn(
+        index=1,
+        prompt="on the beach",
+        prompt_sent="Little Orange on the beach",
+        provider="p",
+        kind="openai-chat",
+        model="m",
+        input_images=["a" * 64] * 14,
+        series={"name": "s", "key": "k"},
+    )
     sd.append_turn(pending)
     (line,) = (sd.path / JOURNAL).read_bytes().splitlines()
     data = json.loads(line)["rec"]["data"]
-    assert set(data) == {"schema_version", "index", "prompt", "prompt_sent", "params", "provider", "kind", "model",
-                         "status", "started_at", "series"}
+    assert set(data) == {
+        "schema_version",
+        "index",
+        "prompt",
+        "prompt_sent",
+        "params",
+        "provider",
+        "kind",
+        "model",
+        "status",
+        "started_at",
+        "series",
+    }
     assert len(line) < 600  # fourteen input hashes would be another kilobyte, written twice a turn
     back = sd.load().turns[0]
     assert back.status == "interrupted" and back.error
     assert back.model_dump(exclude={"status", "error", "input_images"}) == pending.model_dump(
-        exclude={"status", "error", "input_images"})
+        exclude={"status", "error", "input_images"}
+    )
     # the finished record is whole
     sd.append_turn(pending.model_copy(update={"status": "ok"}))
     assert sd.load().turns[0].input_images == ["a" * 64] * 14
@@ -308,8 +333,9 @@ HOLDER = textwrap.dedent("""
 
 
 def _holder(path: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
     return proc
 
@@ -332,8 +358,10 @@ def test_second_writer_refuses_with_a_clear_sentence(home: Home) -> None:
         with pytest.raises(SessionBusy) as info:
             engine.approve("s", label="best")
         message = info.value.message
-        assert message == (f"Session 's' is in use by another session-tui process (pid {proc.pid}); "
-                           "try again when it has finished.")
+        assert message == (
+            f"Session 's' is in use by another session-tui process (pid {proc.pid}); "
+            "try again when it has finished."
+        )
         assert info.value.exit_code == 3
         with pytest.raises(SessionBusy):
             engine.send("s", "in the park")
@@ -361,7 +389,9 @@ def test_second_writer_waits_for_the_first(home: Home, monkeypatch: pytest.Monke
             assert proc.stdout.readline().strip() == "released"
             proc.wait(timeout=60)
 
-    monkeypatch.setattr(lock_mod, "time", types.SimpleNamespace(monotonic=lock_mod.time.monotonic, sleep=sleep))
+    monkeypatch.setattr(
+        lock_mod, "time", types.SimpleNamespace(monotonic=lock_mod.time.monotonic, sleep=sleep)
+    )
     try:
         cp = engine.approve("s", label="after-wait")
     finally:
@@ -384,16 +414,23 @@ def test_busy_session_through_the_cli(home: Home) -> None:
     home.config_file.write_text("lock_timeout_s = 0.1\n")
     proc = _holder(engine.session_dir("s").path)
     try:
-        out = subprocess.run([sys.executable, "-m", "session_tui", "--home", str(home.root), "approve", "s"],
-                             check=False, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-m", "session_tui", "--home", str(home.root), "approve", "s"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=60)
     assert out.returncode == 3
     assert out.stdout == ""
-    assert out.stderr.strip() == (f"session-tui: Session 's' is in use by another session-tui process "
-                                  f"(pid {proc.pid}); try again when it has finished.")
+    assert out.stderr.strip() == (
+        f"session-tui: Session 's' is in use by another session-tui process "
+        f"(pid {proc.pid}); try again when it has finished."
+    )
 
 
 # -- SIGKILL a writer in the middle of its writes -------------------------------------------------
@@ -461,8 +498,11 @@ def test_sigkill_writer_mid_write_loses_no_reported_checkpoint(tmp_path: Path) -
         inside = round_ % 2 == 0
         # each loop writes about pad + 3 KB of journal; die somewhere in the first three loops
         kill_at = rng.randint(0, 3 * (pad + 3000)) if inside else -1
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(pad), str(kill_at)],
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(pad), str(kill_at)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         if not inside:
             for _ in range(rng.randint(1, 3)):
@@ -480,7 +520,9 @@ def test_sigkill_writer_mid_write_loses_no_reported_checkpoint(tmp_path: Path) -
 
         sd = SessionDir(path)
         session = sd.load()  # it loads
-        assert len(session.warnings) <= 1 and all("cut short" in w for w in session.warnings), session.warnings
+        assert len(session.warnings) <= 1 and all("cut short" in w for w in session.warnings), (
+            session.warnings
+        )
         by_id = {cp.id: cp for cp in session.checkpoints}
         for cp_id, (index, sha) in reported.items():
             assert cp_id in by_id, f"checkpoint {cp_id} was reported saved but is lost (round {round_})"
@@ -504,6 +546,7 @@ def test_sigkill_writer_mid_write_loses_no_reported_checkpoint(tmp_path: Path) -
 
 
 # -- portability -----------------------------------------------------------------------------------
+
 
 def test_copied_session_folder_opens_elsewhere(tmp_path: Path) -> None:
     first = Engine(Home(tmp_path / "one"))

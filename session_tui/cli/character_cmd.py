@@ -10,34 +10,54 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("character", parents=[common], help="character spec files: check, new, set, show",
-                       description="Character specs are TOML files (UTF-8, any language) describing the "
-                                   "character and what must not change between pictures.")
+    p = sub.add_parser(
+        "character",
+        parents=[common],
+        help="character spec files: check, new, set, show",
+        description="Character specs are TOML files (UTF-8, any language) describing the "
+        "character and what must not change between pictures.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p), required=True)
 
-    a = actions.add_parser("check", parents=[common], help="validate a spec file and say what would help",
-                           description="Validate FILE; print the spec, the prompt it makes, and advice.")
+    a = actions.add_parser(
+        "check",
+        parents=[common],
+        help="validate a spec file and say what would help",
+        description="Validate FILE; print the spec, the prompt it makes, and advice.",
+    )
     a.add_argument("file", metavar="FILE")
     a.add_argument("--strict", action="store_true", help="exit 1 when there is advice, not only on errors")
     add_json(a)
     a.set_defaults(func=cmd_check)
 
-    a = actions.add_parser("new", parents=[common], help="write a commented template",
-                           description="Write a commented spec template to FILE (refused if it exists).")
+    a = actions.add_parser(
+        "new",
+        parents=[common],
+        help="write a commented template",
+        description="Write a commented spec template to FILE (refused if it exists).",
+    )
     a.add_argument("file", metavar="FILE")
     a.add_argument("--name", default="", help="the character's name to fill in")
     a.add_argument("--force", action="store_true", help="replace FILE if it exists")
     a.set_defaults(func=cmd_new)
 
-    a = actions.add_parser("set", parents=[common], help="give a session the spec in FILE",
-                           description="Replace session NAME's character spec with the one in FILE.")
+    a = actions.add_parser(
+        "set",
+        parents=[common],
+        help="give a session the spec in FILE",
+        description="Replace session NAME's character spec with the one in FILE.",
+    )
     a.add_argument("name", metavar="NAME")
     a.add_argument("file", metavar="FILE")
     add_json(a)
     a.set_defaults(func=cmd_set)
 
-    a = actions.add_parser("show", parents=[common], help="print a session's spec as TOML",
-                           description="Print session NAME's character spec as TOML, ready to save as a file.")
+    a = actions.add_parser(
+        "show",
+        parents=[common],
+        help="print a session's spec as TOML",
+        description="Print session NAME's character spec as TOML, ready to save as a file.",
+    )
     a.add_argument("name", metavar="NAME")
     add_json(a)
     a.set_defaults(func=cmd_show)
@@ -52,13 +72,22 @@ def cmd_check(ctx: Context) -> int:
     spec = report.spec
     example = assemble(spec, "on the beach", first_turn=True, has_references=True, roles=["front"])
     if a.json:
-        emit_json({"file": a.file, "valid": True, "character": spec.model_dump(mode="json"),
-                   "warnings": report.warnings, "example_prompt": example})
+        emit_json(
+            {
+                "file": a.file,
+                "valid": True,
+                "character": spec.model_dump(mode="json"),
+                "warnings": report.warnings,
+                "example_prompt": example,
+            }
+        )
     else:
         print(f"{a.file}: a valid character spec" + (f" for {spec.name}" if spec.name else "") + ".")
         filled = [f for f in ("style", "hair", "eyes", "face", "outfit", "notes") if getattr(spec, f).strip()]
-        print(f"  fields: {', '.join(filled) or 'none'}; {len(spec.accessories)} accessories, "
-              f"{len(spec.palette)} palette colours, {len(spec.keep)} keep rules")
+        print(
+            f"  fields: {', '.join(filled) or 'none'}; {len(spec.accessories)} accessories, "
+            f"{len(spec.palette)} palette colours, {len(spec.keep)} keep rules"
+        )
         for rule in spec.keep:
             print(f"  keep: {rule}")
         for line in report.warnings:
@@ -89,11 +118,18 @@ def cmd_set(ctx: Context) -> int:
 
     session = ctx.engine.update_header(a.name, change)
     if a.json:
-        emit_json({"name": a.name, "character": session.header.character.model_dump(mode="json"),
-                   "warnings": report.warnings})
+        emit_json(
+            {
+                "name": a.name,
+                "character": session.header.character.model_dump(mode="json"),
+                "warnings": report.warnings,
+            }
+        )
     else:
-        print(f"Session {a.name!r} now uses the spec in {a.file}" +
-              (f" ({report.spec.name})." if report.spec.name else "."))
+        print(
+            f"Session {a.name!r} now uses the spec in {a.file}"
+            + (f" ({report.spec.name})." if report.spec.name else ".")
+        )
         for line in report.warnings:
             print(f"  advice: {line}", file=sys.stderr)
     return 0

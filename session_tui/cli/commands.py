@@ -24,28 +24,44 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("new", parents=[common], help="create a session",
-                       description="Create a session with a provider profile, a character spec and references.")
+    p = sub.add_parser(
+        "new",
+        parents=[common],
+        help="create a session",
+        description="Create a session with a provider profile, a character spec and references.",
+    )
     p.add_argument("name")
-    p.add_argument("--provider", metavar="P", help="provider profile (default: config's default_provider, else offline)")
+    p.add_argument(
+        "--provider", metavar="P", help="provider profile (default: config's default_provider, else offline)"
+    )
     p.add_argument("--character", metavar="FILE.toml", help="character spec file")
     add_refs(p)
     add_params(p)
     add_json(p)
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("send", parents=[common], help="send a turn",
-                       description="Send one prompt; the result image is stored as a new turn.")
+    p = sub.add_parser(
+        "send",
+        parents=[common],
+        help="send a turn",
+        description="Send one prompt; the result image is stored as a new turn.",
+    )
     p.add_argument("name")
     p.add_argument("prompt")
     add_refs(p)
     add_params(p)
-    p.add_argument("--raw", action="store_true", help="send the prompt exactly as typed (no assembly with the spec)")
+    p.add_argument(
+        "--raw", action="store_true", help="send the prompt exactly as typed (no assembly with the spec)"
+    )
     add_json(p)
     p.set_defaults(func=cmd_send)
 
-    p = sub.add_parser("approve", parents=[common], help="save a turn's image as a checkpoint",
-                       description="Approve a turn's image as a checkpoint (default: the last turn with an image).")
+    p = sub.add_parser(
+        "approve",
+        parents=[common],
+        help="save a turn's image as a checkpoint",
+        description="Approve a turn's image as a checkpoint (default: the last turn with an image).",
+    )
     p.add_argument("name")
     p.add_argument("--turn", type=int, metavar="N")
     p.add_argument("--label", default="", metavar="TEXT")
@@ -53,8 +69,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_json(p)
     p.set_defaults(func=cmd_approve)
 
-    p = sub.add_parser("reset", parents=[common], help="reset by promotion into a new session",
-                       description="Start a fresh conversation whose reference is a promoted checkpoint.")
+    p = sub.add_parser(
+        "reset",
+        parents=[common],
+        help="reset by promotion into a new session",
+        description="Start a fresh conversation whose reference is a promoted checkpoint.",
+    )
     p.add_argument("name")
     p.add_argument("--checkpoint", required=True, metavar="ID_OR_LABEL")
     p.add_argument("--into", metavar="NEW_NAME")
@@ -102,10 +122,15 @@ def cmd_new(ctx: Context) -> int:
     a = ctx.args
     spec = load_character(_path(a.character)) if a.character else None
     params = make(GenerationParams, {k: v for k, v in param_changes(a).items() if v is not None})
-    session = ctx.engine.new_session(a.name, provider=a.provider, character=spec, refs=a.ref or (), params=params)
+    session = ctx.engine.new_session(
+        a.name, provider=a.provider, character=spec, refs=a.ref or (), params=params
+    )
     sd = ctx.engine.session_dir(a.name)
-    _say(ctx, f"Created session {a.name!r} ({session.header.provider}, {session.header.model}) at {sd.path}",
-         session_json(sd, session))
+    _say(
+        ctx,
+        f"Created session {a.name!r} ({session.header.provider}, {session.header.model}) at {sd.path}",
+        session_json(sd, session),
+    )
     return 0
 
 
@@ -148,7 +173,12 @@ def _emit_turn_failure(ctx: Context, before: int) -> None:
     except SessionTuiError:
         return
     last = turns[-1] if turns else None
-    if last and last.index > before and last.status in ("failed", "cancelled") and last.prompt == ctx.args.prompt:
+    if (
+        last
+        and last.index > before
+        and last.status in ("failed", "cancelled")
+        and last.prompt == ctx.args.prompt
+    ):
         emit_json(turn_json(sd, last))
 
 
@@ -158,7 +188,11 @@ def cmd_approve(ctx: Context) -> int:
     sd = ctx.engine.session_dir(a.name)
     path = sd.blobs.path(cp.image)
     doc = {**cp.model_dump(mode="json"), "path": str(path)}
-    _say(ctx, f"Saved checkpoint {cp.id}{f' ({cp.label})' if cp.label else ''} from turn {cp.turn}: {path}", doc)
+    _say(
+        ctx,
+        f"Saved checkpoint {cp.id}{f' ({cp.label})' if cp.label else ''} from turn {cp.turn}: {path}",
+        doc,
+    )
     return 0
 
 
@@ -167,8 +201,12 @@ def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
 
     sd = ctx.engine.session_dir(session.name)
     parent = session.header.parent
-    _say(ctx, f"{verb} {session.name!r} from {parent.session!r} ({parent.checkpoint or f'turn {parent.turn}'}) "
-              f"with {len(session.header.references)} reference(s): {sd.path}", session_json(sd, session))
+    _say(
+        ctx,
+        f"{verb} {session.name!r} from {parent.session!r} ({parent.checkpoint or f'turn {parent.turn}'}) "
+        f"with {len(session.header.references)} reference(s): {sd.path}",
+        session_json(sd, session),
+    )
 
 
 def cmd_reset(ctx: Context) -> int:
@@ -201,8 +239,10 @@ def cmd_list(ctx: Context) -> int:
             print(f"{s.name:<{width}}  damaged: {s.error}")
             continue
         parent = f"  <- {s.parent}" if s.parent else ""
-        print(f"{s.name:<{width}}  {s.provider}/{s.model}  {s.turns} turns  {s.checkpoints} checkpoints  "
-              f"{s.modified_at:%Y-%m-%d %H:%M}{parent}")
+        print(
+            f"{s.name:<{width}}  {s.provider}/{s.model}  {s.turns} turns  {s.checkpoints} checkpoints  "
+            f"{s.modified_at:%Y-%m-%d %H:%M}{parent}"
+        )
     return 0
 
 
@@ -220,7 +260,9 @@ def cmd_show(ctx: Context) -> int:
     h = session.header
     print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
     if h.parent:
-        print(f"  from {h.parent.session} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})")
+        print(
+            f"  from {h.parent.session} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})"
+        )
     print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
     if h.character.name:
         print(f"  character: {h.character.name}")
@@ -245,8 +287,13 @@ def _turn_line(sd: SessionDir, t: Turn) -> str:
 
 def cmd_paths(ctx: Context) -> int:
     h = ctx.home
-    doc = {"home": str(h.root), "config": str(h.config_file), "sessions": str(h.sessions_dir),
-           "keys": str(h.keys_file), "logs": str(h.logs_dir)}
+    doc = {
+        "home": str(h.root),
+        "config": str(h.config_file),
+        "sessions": str(h.sessions_dir),
+        "keys": str(h.keys_file),
+        "logs": str(h.logs_dir),
+    }
     _say(ctx, "\n".join(f"{k:<9} {v}" for k, v in doc.items()), doc)
     return 0
 
@@ -257,8 +304,10 @@ def run_tui(ctx: Context, name: str | None) -> int:
         from session_tui.tui.app import run
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("session_tui.tui"):
-            print("The TUI is not part of this build yet; use the commands shown by 'session-tui --help'.",
-                  file=sys.stderr)
+            print(
+                "The TUI is not part of this build yet; use the commands shown by 'session-tui --help'.",
+                file=sys.stderr,
+            )
             return 1
         raise
     if name is not None:

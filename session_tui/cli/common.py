@@ -64,12 +64,20 @@ def add_json(p: argparse.ArgumentParser) -> None:
 def add_params(p: argparse.ArgumentParser) -> None:
     p.add_argument("--aspect-ratio", metavar="R", help="1:1 2:3 3:2 3:4 4:3 4:5 5:4 9:16 16:9 21:9")
     p.add_argument("--image-size", metavar="S", help="1K, 2K or 4K (uppercase K)")
-    p.add_argument("--seed", metavar="N", type=seed_arg, help="0 to 4294967295; recorded even where not honoured")
+    p.add_argument(
+        "--seed", metavar="N", type=seed_arg, help="0 to 4294967295; recorded even where not honoured"
+    )
 
 
 def add_refs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ref", metavar="PATH[=LABEL]", action="append", default=None, type=ref_arg,
-                   help="reference image (repeatable)")
+    p.add_argument(
+        "--ref",
+        metavar="PATH[=LABEL]",
+        action="append",
+        default=None,
+        type=ref_arg,
+        help="reference image (repeatable)",
+    )
 
 
 def ref_arg(text: str) -> RefInput:

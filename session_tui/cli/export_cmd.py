@@ -9,11 +9,17 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("export", parents=[common], help="export checkpoints",
-                       description="Export checkpoints (all by default) as PNGs with their prompt and params "
-                                   "in text chunks, plus manifest.json, to a folder or a zip.")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export checkpoints",
+        description="Export checkpoints (all by default) as PNGs with their prompt and params "
+        "in text chunks, plus manifest.json, to a folder or a zip.",
+    )
     p.add_argument("name")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write (with --zip: the folder or a .zip path)")
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="folder to write (with --zip: the folder or a .zip path)"
+    )
     p.add_argument("--zip", action="store_true", help="write one zip file")
     p.add_argument("--checkpoint", action="append", default=None, metavar="ID_OR_LABEL", help="repeatable")
     add_json(p)

@@ -8,11 +8,15 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("judge", parents=[common], help="rate checkpoints with an online vision model",
-                       description="Send each checkpoint with the session's references to the judge_model of "
-                                   "a provider profile (default: the session's), ask it to rate the spec's "
-                                   "attributes 0-100, and store its answer beside the local score. This "
-                                   "sends images over the network and may cost money.")
+    p = sub.add_parser(
+        "judge",
+        parents=[common],
+        help="rate checkpoints with an online vision model",
+        description="Send each checkpoint with the session's references to the judge_model of "
+        "a provider profile (default: the session's), ask it to rate the spec's "
+        "attributes 0-100, and store its answer beside the local score. This "
+        "sends images over the network and may cost money.",
+    )
     p.add_argument("name", metavar="NAME")
     p.add_argument("--profile", metavar="P", help="the provider profile whose judge_model to use")
     p.add_argument("--checkpoint", action="append", default=None, metavar="ID_OR_LABEL", help="repeatable")

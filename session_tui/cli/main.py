@@ -40,8 +40,11 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     home_help = "use DIR as the session-tui home (config and sessions); default: $SESSION_TUI_HOME or the user data dir"
-    parser = Parser(prog="session-tui", description="Keep an AI-drawn character consistent: conversations, "
-                    "checkpoints, reset by promotion. With no command, opens the TUI.")
+    parser = Parser(
+        prog="session-tui",
+        description="Keep an AI-drawn character consistent: conversations, "
+        "checkpoints, reset by promotion. With no command, opens the TUI.",
+    )
     parser.add_argument("--version", action="version", version=f"session-tui {__version__}")
     parser.add_argument("--home", metavar="DIR", help=home_help)
     # --home is also accepted after the command name, where people tend to type it.

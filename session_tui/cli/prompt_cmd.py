@@ -8,15 +8,23 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("prompt", parents=[common], help="preview the assembled prompt; turn assembly on or off",
-                       description="Print the exact text 'send NAME TEXT' would send (the character spec and "
-                                   "keep rules around TEXT). --assembly off makes the session send prompts as "
-                                   "typed; --assembly on brings assembly back. --edit opens the text in "
-                                   "$EDITOR and sends what you save (the turn keeps both TEXT and the text "
-                                   "sent).")
+    p = sub.add_parser(
+        "prompt",
+        parents=[common],
+        help="preview the assembled prompt; turn assembly on or off",
+        description="Print the exact text 'send NAME TEXT' would send (the character spec and "
+        "keep rules around TEXT). --assembly off makes the session send prompts as "
+        "typed; --assembly on brings assembly back. --edit opens the text in "
+        "$EDITOR and sends what you save (the turn keeps both TEXT and the text "
+        "sent).",
+    )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("text", metavar="TEXT", nargs="?", help="what you would type (omit to only change --assembly)")
-    p.add_argument("--assembly", choices=("on", "off"), help="assemble this session's prompts (on) or not (off)")
+    p.add_argument(
+        "text", metavar="TEXT", nargs="?", help="what you would type (omit to only change --assembly)"
+    )
+    p.add_argument(
+        "--assembly", choices=("on", "off"), help="assemble this session's prompts (on) or not (off)"
+    )
     p.add_argument("--edit", action="store_true", help="edit the assembled text in $EDITOR, then send it")
     add_json(p)
     p.set_defaults(func=cmd_prompt)
@@ -81,7 +89,9 @@ def edit_text(text: str) -> str:
         except OSError as exc:
             raise InvalidInput(f"The editor {editor!r} could not be started ({exc.strerror}).") from None
         if done.returncode != 0:
-            raise InvalidInput(f"The editor {editor!r} exited with status {done.returncode}; nothing was sent.")
+            raise InvalidInput(
+                f"The editor {editor!r} exited with status {done.returncode}; nothing was sent."
+            )
         return path.read_text(encoding="utf-8")
 
 

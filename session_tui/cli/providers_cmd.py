@@ -11,16 +11,24 @@ from session_tui.errors import InvalidInput, SessionTuiError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("providers", parents=[common], help="list provider profiles and what they can do",
-                       description="List the provider profiles of config.toml with their capabilities and where "
-                                   "each key comes from; --check NAME makes one cheap request and says what works.")
+    p = sub.add_parser(
+        "providers",
+        parents=[common],
+        help="list provider profiles and what they can do",
+        description="List the provider profiles of config.toml with their capabilities and where "
+        "each key comes from; --check NAME makes one cheap request and says what works.",
+    )
     p.add_argument("--check", metavar="NAME", help="make one cheap request with this profile")
     add_json(p)
     p.set_defaults(func=cmd_providers)
 
-    p = sub.add_parser("keys", parents=[common], help="store API keys in the keys file (mode 0600)",
-                       description="Keys are read from the environment variable a profile names, or from the keys "
-                                   "file. 'keys set NAME' reads the key from the terminal (or one line of stdin).")
+    p = sub.add_parser(
+        "keys",
+        parents=[common],
+        help="store API keys in the keys file (mode 0600)",
+        description="Keys are read from the environment variable a profile names, or from the keys "
+        "file. 'keys set NAME' reads the key from the terminal (or one line of stdin).",
+    )
     keys = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     k = keys.add_parser("set", parents=[common], help="save a key under a profile name (or variable name)")
     k.add_argument("name")
@@ -40,8 +48,12 @@ def _describe(ctx: Context, name: str) -> dict[str, Any]:
 
     config = ctx.engine.config
     resolved, profile = config.profile(name)
-    doc: dict[str, Any] = {"name": resolved, "kind": profile.kind, "model": profile.model,
-                           "default": resolved == config.default_provider}
+    doc: dict[str, Any] = {
+        "name": resolved,
+        "kind": profile.kind,
+        "model": profile.model,
+        "default": resolved == config.default_provider,
+    }
     try:
         provider = create_provider(resolved, profile, ctx.home)
         doc["capabilities"] = provider.capabilities().as_dict()
@@ -60,8 +72,13 @@ def _describe(ctx: Context, name: str) -> dict[str, Any]:
         doc["key"] = found[1].describe(ctx.home) if found else "missing"
     except SessionTuiError as exc:
         doc["key"] = f"unreadable: {exc.message}"
-    doc.update({"timeout_s": profile.timeout_s, "max_retries": profile.max_retries,
-                "request_budget_mb": profile.request_budget_mb})
+    doc.update(
+        {
+            "timeout_s": profile.timeout_s,
+            "max_retries": profile.max_retries,
+            "request_budget_mb": profile.request_budget_mb,
+        }
+    )
     return doc
 
 
@@ -75,15 +92,20 @@ def cmd_providers(ctx: Context) -> int:
         return 0
     for d in docs:
         mark = "*" if d["default"] else " "
-        print(f"{mark} {d['name']}  {d['kind']}  {d['model']}" + (f"  {d['base_url']}" if d.get("base_url") else ""))
+        print(
+            f"{mark} {d['name']}  {d['kind']}  {d['model']}"
+            + (f"  {d['base_url']}" if d.get("base_url") else "")
+        )
         if "error" in d:
             print(f"    problem: {d['error']}")
             continue
         caps = d["capabilities"]
         print(f"    {caps['description']}")
         seed = "honoured" if caps["seed_honoured"] else "recorded, not honoured"
-        print(f"    sizes {' '.join(caps['image_sizes'])}; ratios {' '.join(caps['aspect_ratios'])}; "
-              f"up to {caps['max_references']} references; seed {seed}")
+        print(
+            f"    sizes {' '.join(caps['image_sizes'])}; ratios {' '.join(caps['aspect_ratios'])}; "
+            f"up to {caps['max_references']} references; seed {seed}"
+        )
         print(f"    key: {d['key']}")
     print(f"(* default; profiles live in {ctx.home.config_file})")
     return 0

@@ -12,10 +12,14 @@ from session_tui.vocabulary import REFERENCE_ROLES  # plain data: building the p
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("refs", parents=[common], help="list, add and give roles to references",
-                       description="Reference images are shown to the model on every turn. Roles say what "
-                                   "each shows (front, side, back, face, outfit, style); session-tui warns "
-                                   "when the mix exceeds what the session's model handles well.")
+    p = sub.add_parser(
+        "refs",
+        parents=[common],
+        help="list, add and give roles to references",
+        description="Reference images are shown to the model on every turn. Roles say what "
+        "each shows (front, side, back, face, outfit, style); session-tui warns "
+        "when the mix exceeds what the session's model handles well.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p), required=True)
 
     a = actions.add_parser("list", parents=[common], help="the references, with roles, provenance and advice")
@@ -23,22 +27,33 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_json(a)
     a.set_defaults(func=cmd_list)
 
-    a = actions.add_parser("add", parents=[common], help="add an image as a reference",
-                           description="Add PATH as a reference. Prompt and seed written into the file by "
-                                       "Stable Diffusion WebUI, ComfyUI, NovelAI, InvokeAI or session-tui "
-                                       "are recorded with it.")
+    a = actions.add_parser(
+        "add",
+        parents=[common],
+        help="add an image as a reference",
+        description="Add PATH as a reference. Prompt and seed written into the file by "
+        "Stable Diffusion WebUI, ComfyUI, NovelAI, InvokeAI or session-tui "
+        "are recorded with it.",
+    )
     a.add_argument("name", metavar="NAME")
     a.add_argument("path", metavar="PATH")
     a.add_argument("--label", default="", help="a short name (default: the file name)")
-    a.add_argument("--role", default="other", choices=REFERENCE_ROLES, metavar="ROLE",
-                   help=f"one of {', '.join(REFERENCE_ROLES)}")
+    a.add_argument(
+        "--role",
+        default="other",
+        choices=REFERENCE_ROLES,
+        metavar="ROLE",
+        help=f"one of {', '.join(REFERENCE_ROLES)}",
+    )
     add_json(a)
     a.set_defaults(func=cmd_add)
 
     a = actions.add_parser("role", parents=[common], help="set a reference's role")
     a.add_argument("name", metavar="NAME")
     a.add_argument("hash", metavar="HASH", help="the start of the reference's sha256 (see 'refs list')")
-    a.add_argument("role", metavar="ROLE", choices=REFERENCE_ROLES, help=f"one of {', '.join(REFERENCE_ROLES)}")
+    a.add_argument(
+        "role", metavar="ROLE", choices=REFERENCE_ROLES, help=f"one of {', '.join(REFERENCE_ROLES)}"
+    )
     add_json(a)
     a.set_defaults(func=cmd_role)
 
@@ -67,14 +82,20 @@ def _refs_doc(ctx: Context, session: Any, advice: list[str]) -> dict[str, Any]:
     from session_tui.views import references_json
 
     sd = ctx.engine.session_dir(session.name)
-    return {"name": session.name, "model": session.header.model,
-            "references": references_json(sd, session.header), "advice": advice}
+    return {
+        "name": session.name,
+        "model": session.header.model,
+        "references": references_json(sd, session.header),
+        "advice": advice,
+    }
 
 
 def _print_refs(doc: dict[str, Any]) -> None:
     refs = doc["references"]
     if not refs:
-        print(f"Session {doc['name']!r} has no references; add one with: session-tui refs add {doc['name']} PATH")
+        print(
+            f"Session {doc['name']!r} has no references; add one with: session-tui refs add {doc['name']} PATH"
+        )
     for r in refs:
         line = f"{r['sha256'][:12]}  {r['role']:<8} {r['label']}"
         if r.get("source_tool"):
@@ -112,8 +133,11 @@ def cmd_add(ctx: Context) -> int:
     after = ctx.engine.add_references(a.name, [RefInput(Path(a.path), a.label.strip(), a.role)])
     added = [r for r in after.header.references if r.sha256 not in before]
     session, advice = advice_for(ctx, a.name)
-    message = (f"Added {added[0].sha256[:12]} as a {added[0].role} reference." if added
-               else f"{a.path} is already a reference of {a.name!r}; nothing changed.")
+    message = (
+        f"Added {added[0].sha256[:12]} as a {added[0].role} reference."
+        if added
+        else f"{a.path} is already a reference of {a.name!r}; nothing changed."
+    )
     return _finish(ctx, session, advice, message)
 
 
@@ -123,8 +147,9 @@ def _one(header: Any, name: str, prefix: str) -> Any:
     prefix = prefix.strip().lower()
     matches = [r for r in header.references if prefix and r.sha256.startswith(prefix)]
     if not matches:
-        raise InvalidInput(f"Session {name!r} has no reference {prefix[:12]!r}; 'session-tui refs list {name}' "
-                           "shows them.")
+        raise InvalidInput(
+            f"Session {name!r} has no reference {prefix[:12]!r}; 'session-tui refs list {name}' shows them."
+        )
     if len(matches) > 1:
         raise InvalidInput(f"Several references start with {prefix!r}; give more of the hash.")
     return matches[0]
@@ -137,7 +162,9 @@ def cmd_role(ctx: Context) -> int:
 
     def change(header: SessionHeader) -> None:
         chosen = _one(header, a.name, a.hash)
-        header.references = [r.model_copy(update={"role": a.role}) if r is chosen else r for r in header.references]
+        header.references = [
+            r.model_copy(update={"role": a.role}) if r is chosen else r for r in header.references
+        ]
 
     ctx.engine.update_header(a.name, change)
     session, advice = advice_for(ctx, a.name)
@@ -149,5 +176,9 @@ def cmd_remove(ctx: Context) -> int:
     chosen = _one(ctx.engine.load(a.name).header, a.name, a.hash)
     ctx.engine.remove_reference(a.name, chosen.sha256)
     session, advice = advice_for(ctx, a.name)
-    return _finish(ctx, session, advice, f"Removed reference {chosen.sha256[:12]} from {a.name!r}; "
-                                         "its image stays in the session's store.")
+    return _finish(
+        ctx,
+        session,
+        advice,
+        f"Removed reference {chosen.sha256[:12]} from {a.name!r}; its image stays in the session's store.",
+    )

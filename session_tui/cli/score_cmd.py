@@ -8,11 +8,15 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("score", parents=[common], help="compute consistency scores (local, no network)",
-                       description="Score each picture 0-100 against the session's references and the "
-                                   "spec's palette (see docs/SCORING.md), and store it on the turn. New turns "
-                                   "are scored when they are made; use this for older turns, or after "
-                                   "changing the references or the palette.")
+    p = sub.add_parser(
+        "score",
+        parents=[common],
+        help="compute consistency scores (local, no network)",
+        description="Score each picture 0-100 against the session's references and the "
+        "spec's palette (see docs/SCORING.md), and store it on the turn. New turns "
+        "are scored when they are made; use this for older turns, or after "
+        "changing the references or the palette.",
+    )
     p.add_argument("name", metavar="NAME")
     p.add_argument("--turn", type=int, action="append", default=None, metavar="N", help="repeatable")
     p.add_argument("--missing", action="store_true", help="only turns that have no score yet")
@@ -30,8 +34,10 @@ def cmd_score(ctx: Context) -> int:
         emit_json([{"turn": t.index, "score": t.score} for t in turns])
         return 0
     if not turns:
-        print(f"Nothing to score in {a.name!r}" + (" (every picture already has a score)." if a.missing else
-                                                      " (no turn has a picture yet)."))
+        print(
+            f"Nothing to score in {a.name!r}"
+            + (" (every picture already has a score)." if a.missing else " (no turn has a picture yet).")
+        )
     for t in turns:
         print(f"turn {t.index}: {format_score(t.score)}")
     return 0

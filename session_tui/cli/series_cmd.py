@@ -12,13 +12,19 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("series", parents=[common], help="render a list of scenes with the same character",
-                       description="Render every scene in FILE (one per line, or TOML with per-scene "
-                                   "aspect_ratio, image_size, seed) as its own turn, with the session's "
-                                   "references and spec. Scenes already rendered are skipped, so an "
-                                   "interrupted series resumes when run again.")
+    p = sub.add_parser(
+        "series",
+        parents=[common],
+        help="render a list of scenes with the same character",
+        description="Render every scene in FILE (one per line, or TOML with per-scene "
+        "aspect_ratio, image_size, seed) as its own turn, with the session's "
+        "references and spec. Scenes already rendered are skipped, so an "
+        "interrupted series resumes when run again.",
+    )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--scenes", required=True, metavar="FILE", help="scenes file (.toml, or text: one per line)")
+    p.add_argument(
+        "--scenes", required=True, metavar="FILE", help="scenes file (.toml, or text: one per line)"
+    )
     p.add_argument("--redo", action="store_true", help="render every scene again, even those already done")
     p.add_argument("--keep-going", action="store_true", help="carry on after a failed scene")
     p.add_argument("--approve", action="store_true", help="approve each new picture as a checkpoint")
@@ -64,8 +70,11 @@ def _doc(name: str, series: str, result: Any) -> dict[str, Any]:
         return {"scene": s.number, "prompt": s.prompt, "key": s.key, "params": s.params}
 
     return {
-        "session": name, "series": series,
-        "rendered": [{**scene(s), "turn": t.index, "score": (t.score or {}).get("total")} for s, t in result.rendered],
+        "session": name,
+        "series": series,
+        "rendered": [
+            {**scene(s), "turn": t.index, "score": (t.score or {}).get("total")} for s, t in result.rendered
+        ],
         "skipped": [{**scene(s), "turn": index} for s, index in result.skipped],
         "failed": [{**scene(s), "error": e} for s, e in result.failed],
     }
@@ -85,8 +94,15 @@ def cmd_series(ctx: Context) -> int:
     progress = Progress(sys.stderr)
     series = path.stem
     try:
-        result = run_series(engine, a.name, scenes, series=series, redo=a.redo, keep_going=a.keep_going,
-                            on_event=progress.show)
+        result = run_series(
+            engine,
+            a.name,
+            scenes,
+            series=series,
+            redo=a.redo,
+            keep_going=a.keep_going,
+            on_event=progress.show,
+        )
     except SeriesStopped as exc:
         progress.close()
         if a.json:
@@ -94,14 +110,21 @@ def cmd_series(ctx: Context) -> int:
         raise
     except KeyboardInterrupt:
         progress.close()
-        sys.stderr.write("session-tui: interrupted; the scenes already drawn are kept. Run the same command "
-                         "again to continue.\n")
+        sys.stderr.write(
+            "session-tui: interrupted; the scenes already drawn are kept. Run the same command "
+            "again to continue.\n"
+        )
         return 130
     progress.close()
     if a.approve:
         for scene, turn in result.rendered:
-            engine.approve(a.name, turn=turn.index, label=f"{series}-{scene.number}" if not _label_taken(
-                engine, a.name, f"{series}-{scene.number}") else "")
+            engine.approve(
+                a.name,
+                turn=turn.index,
+                label=f"{series}-{scene.number}"
+                if not _label_taken(engine, a.name, f"{series}-{scene.number}")
+                else "",
+            )
     if a.json:
         emit_json(_doc(a.name, series, result))
     else:
@@ -109,8 +132,11 @@ def cmd_series(ctx: Context) -> int:
 
         for scene, turn in result.rendered:
             print(f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}")
-        print(f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, {len(result.skipped)} already done"
-              + (f", {len(result.failed)} failed (run again to retry them)" if result.failed else "") + ".")
+        print(
+            f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, {len(result.skipped)} already done"
+            + (f", {len(result.failed)} failed (run again to retry them)" if result.failed else "")
+            + "."
+        )
     return 4 if result.failed else 0
 
 

@@ -13,9 +13,17 @@ PAD = 12
 TEXT_LINES = 2
 MAX_COLUMNS = 6
 # Fonts with CJK glyphs, tried by file name (Pillow searches the system font folders) when a label needs them.
-CJK_FONTS = ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "NotoSansSC-Regular.otf",
-             "wqy-microhei.ttc", "wqy-zenhei.ttc", "DroidSansFallbackFull.ttf", "PingFang.ttc",
-             "msyh.ttc", "Arial Unicode.ttf")
+CJK_FONTS = (
+    "NotoSansCJK-Regular.ttc",
+    "NotoSansCJKsc-Regular.otf",
+    "NotoSansSC-Regular.otf",
+    "wqy-microhei.ttc",
+    "wqy-zenhei.ttc",
+    "DroidSansFallbackFull.ttf",
+    "PingFang.ttc",
+    "msyh.ttc",
+    "Arial Unicode.ttf",
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,11 @@ def contact_sheet(tiles: Sequence[Tile], title: str = "") -> bytes:
 
     if not tiles:
         raise ValueError("a contact sheet needs at least one picture")
-    columns = min(MAX_COLUMNS, len(tiles)) if len(tiles) <= 3 else min(MAX_COLUMNS, math.ceil(math.sqrt(len(tiles))))
+    columns = (
+        min(MAX_COLUMNS, len(tiles))
+        if len(tiles) <= 3
+        else min(MAX_COLUMNS, math.ceil(math.sqrt(len(tiles))))
+    )
     rows = math.ceil(len(tiles) / columns)
     size = 15
     line_h = size + 6
@@ -82,7 +94,9 @@ def contact_sheet(tiles: Sequence[Tile], title: str = "") -> bytes:
         except (OSError, ValueError):
             draw.text((x + PAD, y + CELL // 2), "(picture unreadable)", fill=(160, 40, 40), font=font)
         draw.text((x, y + CELL + 4), _fit(draw, tile.title, font, CELL), fill=(20, 20, 20), font=font)
-        draw.text((x, y + CELL + 4 + line_h), _fit(draw, tile.caption, font, CELL), fill=(90, 90, 90), font=font)
+        draw.text(
+            (x, y + CELL + 4 + line_h), _fit(draw, tile.caption, font, CELL), fill=(90, 90, 90), font=font
+        )
     out = io.BytesIO()
     sheet.save(out, format="PNG", optimize=True)
     return out.getvalue()

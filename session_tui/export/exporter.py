@@ -51,7 +51,9 @@ def _png_with_text(data: bytes, text: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
-def _entries(sd: SessionDir, session: Session, checkpoints: list[Checkpoint]) -> tuple[dict[str, bytes], dict[str, Any]]:
+def _entries(
+    sd: SessionDir, session: Session, checkpoints: list[Checkpoint]
+) -> tuple[dict[str, bytes], dict[str, Any]]:
     files: dict[str, bytes] = {}
     items = []
     h = session.header
@@ -59,23 +61,49 @@ def _entries(sd: SessionDir, session: Session, checkpoints: list[Checkpoint]) ->
         turn = session.turn(cp.turn)
         name = f"{safe_stem(session.name)}_{cp.id}_{safe_stem(cp.label or f'turn{cp.turn}')}.png"
         meta = {
-            "session": session.name, "checkpoint": cp.id, "label": cp.label, "note": cp.note, "turn": cp.turn,
-            "prompt": turn.prompt, "prompt_sent": turn.prompt_sent, "params": turn.params.model_dump(mode="json"),
-            "provider": turn.provider, "kind": turn.kind, "model": turn.model, "sha256": cp.image.sha256,
-            "seed_honoured": turn.seed_honoured, "score": turn.score,
+            "session": session.name,
+            "checkpoint": cp.id,
+            "label": cp.label,
+            "note": cp.note,
+            "turn": cp.turn,
+            "prompt": turn.prompt,
+            "prompt_sent": turn.prompt_sent,
+            "params": turn.params.model_dump(mode="json"),
+            "provider": turn.provider,
+            "kind": turn.kind,
+            "model": turn.model,
+            "sha256": cp.image.sha256,
+            "seed_honoured": turn.seed_honoured,
+            "score": turn.score,
         }
-        files[name] = _png_with_text(sd.blobs.read(cp.image), {
-            "Title": f"{session.name} {cp.id} {cp.label}".strip(),
-            "Description": turn.prompt,
-            "session-tui": json.dumps(meta, ensure_ascii=False, sort_keys=True),
-            "parameters": turn.prompt_sent,
-            "Software": f"session-tui {__version__}",
-        })
-        items.append({**meta, "file": name, "created_at": cp.created_at.isoformat(),
-                      "original_mime": cp.image.mime, "width": cp.image.width, "height": cp.image.height})
+        files[name] = _png_with_text(
+            sd.blobs.read(cp.image),
+            {
+                "Title": f"{session.name} {cp.id} {cp.label}".strip(),
+                "Description": turn.prompt,
+                "session-tui": json.dumps(meta, ensure_ascii=False, sort_keys=True),
+                "parameters": turn.prompt_sent,
+                "Software": f"session-tui {__version__}",
+            },
+        )
+        items.append(
+            {
+                **meta,
+                "file": name,
+                "created_at": cp.created_at.isoformat(),
+                "original_mime": cp.image.mime,
+                "width": cp.image.width,
+                "height": cp.image.height,
+            }
+        )
     manifest = {
-        "format": "session-tui-export", "version": 1, "session_tui": __version__,
-        "session": session.name, "provider": h.provider, "kind": h.kind, "model": h.model,
+        "format": "session-tui-export",
+        "version": 1,
+        "session_tui": __version__,
+        "session": session.name,
+        "provider": h.provider,
+        "kind": h.kind,
+        "model": h.model,
         "lineage": h.parent.model_dump(mode="json") if h.parent else None,
         "character": h.character.model_dump(mode="json"),
         "references": [{"sha256": r.sha256, "label": r.label, "role": r.role} for r in h.references],
@@ -84,8 +112,9 @@ def _entries(sd: SessionDir, session: Session, checkpoints: list[Checkpoint]) ->
     return files, manifest
 
 
-def export_session(sd: SessionDir, session: Session, out: Path, *, as_zip: bool = False,
-                   which: Iterable[str] = ()) -> ExportResult:
+def export_session(
+    sd: SessionDir, session: Session, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
+) -> ExportResult:
     """Export checkpoints (all, or those named by id or label) to ``out``.
 
     Everything is built in a temporary place first, so a refusal or a failure leaves ``out`` as it was.

@@ -22,14 +22,25 @@ def _caption(turn: int, score: Any) -> str:
     return text
 
 
-def add_extras(sd: SessionDir, session: Session, checkpoints: Sequence[Checkpoint], files: dict[str, bytes],
-               manifest: dict[str, Any]) -> None:
+def add_extras(
+    sd: SessionDir,
+    session: Session,
+    checkpoints: Sequence[Checkpoint],
+    files: dict[str, bytes],
+    manifest: dict[str, Any],
+) -> None:
     """Add the contact sheet and the gallery to ``files`` and name them in ``manifest``."""
     from session_tui.export.contact_sheet import Tile, contact_sheet
     from session_tui.export.gallery import gallery_html
 
-    tiles = [Tile(sd.blobs.read(cp.image), f"{cp.id} {cp.label}".strip(),
-                  _caption(cp.turn, session.turn(cp.turn).score)) for cp in checkpoints]
+    tiles = [
+        Tile(
+            sd.blobs.read(cp.image),
+            f"{cp.id} {cp.label}".strip(),
+            _caption(cp.turn, session.turn(cp.turn).score),
+        )
+        for cp in checkpoints
+    ]
     spec_name = session.header.character.name
     files[CONTACT_SHEET] = contact_sheet(tiles, f"{session.name}" + (f" · {spec_name}" if spec_name else ""))
     manifest["contact_sheet"] = CONTACT_SHEET

@@ -25,8 +25,11 @@ details{margin-top:.35rem;color:#444;font-size:.9em}pre{white-space:pre-wrap;mar
 def _score_line(score: Any) -> str:
     if not isinstance(score, dict) or score.get("total") is None:
         return "not scored"
-    parts = ", ".join(f"{escape(str(k))} {float(v):.2f}" for k, v in (score.get("parts") or {}).items()
-                      if isinstance(v, (int, float)))
+    parts = ", ".join(
+        f"{escape(str(k))} {float(v):.2f}"
+        for k, v in (score.get("parts") or {}).items()
+        if isinstance(v, (int, float))
+    )
     text = f"score {int(score['total'])}/100" + (f" ({parts})" if parts else "")
     judge = score.get("judge")
     if isinstance(judge, dict) and isinstance(judge.get("overall"), int):
@@ -44,11 +47,15 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
         "<!doctype html>",
         '<html lang="und"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<meta name=\"referrer\" content=\"no-referrer\">",
+        '<meta name="referrer" content="no-referrer">',
         f"<title>{h(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{h(title)}</h1>",
         f'<p class="meta">{h(str(manifest.get("model", "")))} via {h(str(manifest.get("provider", "")))}'
-        + (f" · from {h(str(lineage.get('session')))} ({h(str(lineage.get('kind')))})" if isinstance(lineage, dict) else "")
+        + (
+            f" · from {h(str(lineage.get('session')))} ({h(str(lineage.get('kind')))})"
+            if isinstance(lineage, dict)
+            else ""
+        )
         + f" · {len(manifest.get('checkpoints', []))} checkpoint(s) · exported by session-tui "
         f"{h(str(manifest.get('session_tui', '')))}</p>",
         '<div class="grid">',
@@ -58,8 +65,10 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
         params = cp.get("params") or {}
         lines += [
             "<figure>",
-            (f'<a href="{h(cp["file"])}"><img src="{h(cp["file"])}" alt="{h(label)}" loading="lazy" '
-             f'width="{int(cp.get("width") or 0) or ""}" height="{int(cp.get("height") or 0) or ""}"></a>'),
+            (
+                f'<a href="{h(cp["file"])}"><img src="{h(cp["file"])}" alt="{h(label)}" loading="lazy" '
+                f'width="{int(cp.get("width") or 0) or ""}" height="{int(cp.get("height") or 0) or ""}"></a>'
+            ),
             "<figcaption>",
             f'<div><span class="label">{h(cp.get("checkpoint", ""))} {h(label)}</span> · turn {h(str(cp.get("turn")))}</div>',
             f'<div class="score">{_score_line(cp.get("score"))}</div>',
@@ -67,13 +76,17 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
             "<details><summary>prompt</summary>",
             f"<pre>{h(str(cp.get('prompt', '')))}</pre>",
             f"<p>sent:</p><pre>{h(str(cp.get('prompt_sent', '')))}</pre>",
-            (f"<p>{h(str(params.get('aspect_ratio', '')))} {h(str(params.get('image_size', '')))}"
-             f" seed {h(str(params.get('seed')))}{' (honoured)' if cp.get('seed_honoured') else ''}"
-             f" · {h(str(cp.get('model', '')))}</p>"),
+            (
+                f"<p>{h(str(params.get('aspect_ratio', '')))} {h(str(params.get('image_size', '')))}"
+                f" seed {h(str(params.get('seed')))}{' (honoured)' if cp.get('seed_honoured') else ''}"
+                f" · {h(str(cp.get('model', '')))}</p>"
+            ),
             "</details></figcaption></figure>",
         ]
     lines.append("</div>")
     if contact_sheet:
-        lines.append(f'<h2>Contact sheet</h2><p class="sheet"><img src="{h(contact_sheet)}" alt="contact sheet"></p>')
+        lines.append(
+            f'<h2>Contact sheet</h2><p class="sheet"><img src="{h(contact_sheet)}" alt="contact sheet"></p>'
+        )
     lines.append("</body></html>")
     return "\n".join(lines) + "\n"

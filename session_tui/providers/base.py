@@ -29,17 +29,23 @@ class Capabilities:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "multi_turn": self.multi_turn, "max_references": self.max_references,
-            "seed_honoured": self.seed_honoured, "image_sizes": list(self.image_sizes),
-            "aspect_ratios": list(self.aspect_ratios), "is_model": self.is_model,
-            "description": self.description, "good_references": self.good_references,
+            "multi_turn": self.multi_turn,
+            "max_references": self.max_references,
+            "seed_honoured": self.seed_honoured,
+            "image_sizes": list(self.image_sizes),
+            "aspect_ratios": list(self.aspect_ratios),
+            "is_model": self.is_model,
+            "description": self.description,
+            "good_references": self.good_references,
         }
 
 
 class InputImage:
     """An image handed to a provider; its bytes are read only if the provider asks for them."""
 
-    def __init__(self, ref: ImageRef, loader: Callable[[ImageRef], bytes], label: str = "", role: str = "") -> None:
+    def __init__(
+        self, ref: ImageRef, loader: Callable[[ImageRef], bytes], label: str = "", role: str = ""
+    ) -> None:
         self.ref = ref
         self._loader = loader
         self.label = label

@@ -49,8 +49,13 @@ class Prepared:
         more, since its format and size are the stored image's; a changed one says what was sent."""
         doc: dict[str, Any] = {"role": self.role, "image": self.sha256[:12]}
         if self.changed:
-            doc.update(mime=self.mime, width=self.width, height=self.height, bytes=len(self.data),
-                       changed=self.changed)
+            doc.update(
+                mime=self.mime,
+                width=self.width,
+                height=self.height,
+                bytes=len(self.data),
+                changed=self.changed,
+            )
         return doc
 
 
@@ -72,13 +77,22 @@ class _Item:
         self._decoded: Any = None
         self._source: bytes | None = None  # what to decode from once the original is let go
         if scaled is not None:  # the copy an earlier turn scaled: the original is not even read
-            self.prepared = Prepared(scaled.data, scaled.mime, image.sha256, role, image.label, scaled.width,
-                                     scaled.height, _scaled_note(scaled.mime, scaled.width, scaled.height))
+            self.prepared = Prepared(
+                scaled.data,
+                scaled.mime,
+                image.sha256,
+                role,
+                image.label,
+                scaled.width,
+                scaled.height,
+                _scaled_note(scaled.mime, scaled.width, scaled.height),
+            )
             self.reencoded, self._source = True, scaled.data
             return
         data = image.data
-        self.prepared = Prepared(data, image.mime, image.sha256, role, image.label, image.ref.width,
-                                 image.ref.height)
+        self.prepared = Prepared(
+            data, image.mime, image.sha256, role, image.label, image.ref.width, image.ref.height
+        )
 
     def cost(self, as_base64: bool) -> int:
         n = len(self.prepared.data)
@@ -95,8 +109,10 @@ class _Item:
                     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
                     self._decoded = img.convert("RGBA" if has_alpha else "RGB")
             except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
-                raise ProviderError(f"Input image {self.image.sha256[:12]} ({self.role}) does not decode, so it "
-                                    f"cannot be prepared for sending ({exc}).") from None
+                raise ProviderError(
+                    f"Input image {self.image.sha256[:12]} ({self.role}) does not decode, so it "
+                    f"cannot be prepared for sending ({exc})."
+                ) from None
         return self._decoded
 
     def _encode(self, img: Any, note: str) -> None:
@@ -156,7 +172,9 @@ class _Item:
             self._encode(img, "")
             if len(p.data) < len(before[0]):
                 return
-            p.data, p.mime, p.width, p.height, p.changed = before  # re-encoding did not help: keep the original
+            p.data, p.mime, p.width, p.height, p.changed = (
+                before  # re-encoding did not help: keep the original
+            )
         long_side = max(self.prepared.width, self.prepared.height) or max(img.size)
         target = int(long_side * SCALE_STEP)
         if target < MIN_SIDE:
@@ -194,16 +212,22 @@ def fit(
         if cancel is not None and cancel.is_set():
             raise Cancelled("The turn was cancelled; the prompt is kept.")
         known = max(image.ref.width, image.ref.height)
-        scaled = cache.get(image.sha256, max_side, JPEG_QUALITY) if cache is not None and known > max_side else None
+        scaled = (
+            cache.get(image.sha256, max_side, JPEG_QUALITY)
+            if cache is not None and known > max_side
+            else None
+        )
         item = _Item(image, role, scaled)
         item.cap(max_side, cache)
         item.convert(accepted)
         items.append(item)
     budget_mb = budget_bytes / 1_000_000
     if fixed_bytes > budget_bytes:
-        raise ProviderError(f"The request to {service} is {fixed_bytes / 1_000_000:.1f} MB before its input images, "
-                            f"over the {budget_mb:g} MB request budget; reset by promotion to start a shorter "
-                            "conversation, or raise request_budget_mb in the profile.")
+        raise ProviderError(
+            f"The request to {service} is {fixed_bytes / 1_000_000:.1f} MB before its input images, "
+            f"over the {budget_mb:g} MB request budget; reset by promotion to start a shorter "
+            "conversation, or raise request_budget_mb in the profile."
+        )
     while fixed_bytes + sum(i.cost(as_base64) for i in items) > budget_bytes:
         if cancel is not None and cancel.is_set():
             raise Cancelled("The turn was cancelled; the prompt is kept.")
@@ -212,13 +236,21 @@ def fit(
             raise ProviderError(
                 f"The {len(items)} input images do not fit in the {budget_mb:g} MB request budget of {service} even "
                 f"scaled down to {MIN_SIDE} px; use fewer references, reset by promotion, or raise "
-                "request_budget_mb in the profile.")
+                "request_budget_mb in the profile."
+            )
         victim = min(open_items, key=lambda i: (PRIORITY.get(i.role, 1), -i.cost(as_base64)))
         victim.shrink()
     return [i.prepared for i in items]
 
 
-def request_info(prepared: list[Prepared], *, budget_bytes: int, bytes_sent: int, **extra: Any) -> dict[str, Any]:
+def request_info(
+    prepared: list[Prepared], *, budget_bytes: int, bytes_sent: int, **extra: Any
+) -> dict[str, Any]:
     """What the turn records about the request: the images as sent, and the size of the whole body."""
-    return {"budget_bytes": budget_bytes, "bytes_sent": bytes_sent, "input_images": len(prepared),
-            "images": [p.info() for p in prepared], **{k: v for k, v in extra.items() if v not in (None, "")}}
+    return {
+        "budget_bytes": budget_bytes,
+        "bytes_sent": bytes_sent,
+        "input_images": len(prepared),
+        "images": [p.info() for p in prepared],
+        **{k: v for k, v in extra.items() if v not in (None, "")},
+    }

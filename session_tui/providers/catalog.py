@@ -36,18 +36,41 @@ class Family:
 
 
 _FAMILIES: tuple[tuple[tuple[str, ...], Family], ...] = (
-    (("gemini-3-pro-image", "nano-banana-pro"), Family(
-        "gemini-3-pro-image", "Nano Banana Pro (Gemini 3 Pro Image): up to 14 input images", 14,
-        good_references=11)),
-    (("gemini-3.1-flash-image", "nano-banana-2"), Family(
-        "gemini-3.1-flash-image", "Nano Banana 2 (Gemini 3.1 Flash Image): up to 14 input images", 14)),
-    (("gemini-2.5-flash-image", "nano-banana"), Family(
-        "gemini-2.5-flash-image", "Nano Banana (Gemini 2.5 Flash Image): fixed ~1 MP, best with up to 3 inputs",
-        MAX_REFERENCES, image_sizes=("1K",), good_references=3, sends_image_size=False)),
-    (("gpt-image", "chatgpt-image"), Family(
-        "gpt-image", "OpenAI GPT Image: no seed, sizes 1024x1024, 1536x1024, 1024x1536",
-        # images.edit takes 16 inputs and one of them is the image being edited
-        GPT_IMAGE_EDIT_INPUTS - 1, image_sizes=("1K",), aspect_ratios=tuple(GPT_IMAGE_SIZES))),
+    (
+        ("gemini-3-pro-image", "nano-banana-pro"),
+        Family(
+            "gemini-3-pro-image",
+            "Nano Banana Pro (Gemini 3 Pro Image): up to 14 input images",
+            14,
+            good_references=11,
+        ),
+    ),
+    (
+        ("gemini-3.1-flash-image", "nano-banana-2"),
+        Family("gemini-3.1-flash-image", "Nano Banana 2 (Gemini 3.1 Flash Image): up to 14 input images", 14),
+    ),
+    (
+        ("gemini-2.5-flash-image", "nano-banana"),
+        Family(
+            "gemini-2.5-flash-image",
+            "Nano Banana (Gemini 2.5 Flash Image): fixed ~1 MP, best with up to 3 inputs",
+            MAX_REFERENCES,
+            image_sizes=("1K",),
+            good_references=3,
+            sends_image_size=False,
+        ),
+    ),
+    (
+        ("gpt-image", "chatgpt-image"),
+        Family(
+            "gpt-image",
+            "OpenAI GPT Image: no seed, sizes 1024x1024, 1536x1024, 1024x1536",
+            # images.edit takes 16 inputs and one of them is the image being edited
+            GPT_IMAGE_EDIT_INPUTS - 1,
+            image_sizes=("1K",),
+            aspect_ratios=tuple(GPT_IMAGE_SIZES),
+        ),
+    ),
 )
 
 _UNKNOWN = Family("unknown", "model not in session-tui's catalogue: limits are not checked", MAX_REFERENCES)
@@ -69,7 +92,8 @@ def host_of(url: str | None) -> str:
 def is_gemini_openai_compat(base_url: str | None, model: str) -> bool:
     """Gemini's OpenAI-compatible endpoint documents images.generate only (no edit)."""
     return host_of(base_url) == GEMINI_HOST or model.strip().lower().rsplit("/", 1)[-1].startswith(
-        ("gemini", "imagen"))
+        ("gemini", "imagen")
+    )
 
 
 def capabilities_for(kind: str, model: str, base_url: str | None, max_references: int | None) -> Capabilities:

@@ -115,11 +115,17 @@ def from_sdk(exc: BaseException, where: Where) -> SessionTuiError | None:
     svc = where.service
     if isinstance(exc, openai.APITimeoutError):
         tries = f" ({where.attempts} attempts)" if where.attempts > 1 else ""
-        return ProviderError(f"{svc} did not answer within {where.timeout_s:g} s{tries}; try again, or raise "
-                             "timeout_s in the profile.", retryable=True)
+        return ProviderError(
+            f"{svc} did not answer within {where.timeout_s:g} s{tries}; try again, or raise "
+            "timeout_s in the profile.",
+            retryable=True,
+        )
     if isinstance(exc, openai.APIConnectionError):
-        return ProviderError(f"Could not reach {where.host}: {_connection_reason(exc)}; check the profile's "
-                             "base_url and the network.", retryable=True)
+        return ProviderError(
+            f"Could not reach {where.host}: {_connection_reason(exc)}; check the profile's "
+            "base_url and the network.",
+            retryable=True,
+        )
     if isinstance(exc, openai.APIStatusError):
         return _status_error(exc, where)
     if isinstance(exc, openai.APIResponseValidationError):
@@ -138,15 +144,17 @@ def _connection_reason(exc: BaseException) -> str:
         texts.append(str(cause).lower())
         cause = cause.__cause__ or cause.__context__
     joined = " ".join(texts)
-    for needle, reason in (("refused", "the connection was refused"),
-                           ("name or service not known", "the host name does not resolve"),
-                           ("nodename nor servname", "the host name does not resolve"),
-                           ("temporary failure in name resolution", "the host name does not resolve"),
-                           ("certificate", "its TLS certificate was not accepted"),
-                           ("ssl", "the TLS handshake failed"),
-                           ("disconnected", "the server closed the connection without answering"),
-                           ("reset by peer", "the connection was reset"),
-                           ("unreachable", "the network is unreachable")):
+    for needle, reason in (
+        ("refused", "the connection was refused"),
+        ("name or service not known", "the host name does not resolve"),
+        ("nodename nor servname", "the host name does not resolve"),
+        ("temporary failure in name resolution", "the host name does not resolve"),
+        ("certificate", "its TLS certificate was not accepted"),
+        ("ssl", "the TLS handshake failed"),
+        ("disconnected", "the server closed the connection without answering"),
+        ("reset by peer", "the connection was reset"),
+        ("unreachable", "the network is unreachable"),
+    ):
         if needle in joined:
             return reason
     return "the connection failed"
@@ -164,15 +172,21 @@ def _status_error(exc: Any, where: Where) -> ProviderError:
         key = f" from {where.key_hint}" if where.key_hint else ""
         return ProviderError(f"{svc} refused the API key{key} ({label}){said}.")
     if status == 403:
-        return ProviderError(f"{svc} denied access ({label}){said}; the key may not have access to model "
-                             f"{where.model!r}.")
+        return ProviderError(
+            f"{svc} denied access ({label}){said}; the key may not have access to model {where.model!r}."
+        )
     if status == 404:
-        return ProviderError(f"{svc} does not know model {where.model!r} or this endpoint ({label}){said}; "
-                             "check model and base_url in the profile.")
+        return ProviderError(
+            f"{svc} does not know model {where.model!r} or this endpoint ({label}){said}; "
+            "check model and base_url in the profile."
+        )
     if status in (408, 409, 429) or status >= 500:
         wait = _retry_after(exc)
-        kind = "is rate limiting requests" if status == 429 else (
-            "had a server error" if status >= 500 else "did not complete the request")
+        kind = (
+            "is rate limiting requests"
+            if status == 429
+            else ("had a server error" if status >= 500 else "did not complete the request")
+        )
         tries = f" after {where.attempts} attempts" if where.attempts > 1 else ""
         return ProviderError(f"{svc} {kind} ({label}){said}{tries}{wait}; try again later.", retryable=True)
     return ProviderError(f"{svc} rejected the request ({label}){said}.")

@@ -23,8 +23,10 @@ from session_tui.providers.parsers import BLOB_KEY, load_json, parse_gemini
 from session_tui.providers.sdk import Wire
 
 _MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-CONDENSED_NOTICE = ("The conversation's earlier images no longer fit in the request budget, so the last image was "
-                    "sent as input instead of the whole thread.")
+CONDENSED_NOTICE = (
+    "The conversation's earlier images no longer fit in the request budget, so the last image was "
+    "sent as input instead of the whole thread."
+)
 
 
 def inline(p: Prepared) -> dict[str, Any]:
@@ -53,8 +55,12 @@ def replay_parts(parts: object, images: list[InputImage]) -> list[dict[str, Any]
     return out
 
 
-def build_contents(request: GenerationRequest, refs: list[Prepared], replays: list[list[dict[str, Any]] | None],
-                   carried: list[list[Prepared]]) -> list[dict[str, Any]]:
+def build_contents(
+    request: GenerationRequest,
+    refs: list[Prepared],
+    replays: list[list[dict[str, Any]] | None],
+    carried: list[list[Prepared]],
+) -> list[dict[str, Any]]:
     """The thread: references with the first prompt; each earlier model turn as received, or (where
     that is not possible) its images as user parts before the next prompt."""
     contents: list[dict[str, Any]] = []
@@ -65,7 +71,9 @@ def build_contents(request: GenerationRequest, refs: list[Prepared], replays: li
             contents.append({"role": "model", "parts": parts})
             pending = []
         else:
-            contents.append({"role": "model", "parts": [{"text": turn.reply_text or f"(the image of turn {turn.index})"}]})
+            contents.append(
+                {"role": "model", "parts": [{"text": turn.reply_text or f"(the image of turn {turn.index})"}]}
+            )
             pending = [inline(p) for p in images]
     contents.append({"role": "user", "parts": [*pending, {"text": request.prompt}]})
     return contents
@@ -78,8 +86,10 @@ class GeminiProvider(NetworkProvider):
     def __init__(self, name: str, profile: Profile, home: Home) -> None:
         super().__init__(name, profile, home)
         if not _MODEL_RE.match(self.model_id):
-            raise ConfigError(f"Provider {name!r}: model {profile.model!r} is not a Gemini model id "
-                              "(letters, digits, '.', '-', '_').")
+            raise ConfigError(
+                f"Provider {name!r}: model {profile.model!r} is not a Gemini model id "
+                "(letters, digits, '.', '-', '_')."
+            )
 
     @property
     def model_id(self) -> str:
@@ -97,8 +107,10 @@ class GeminiProvider(NetworkProvider):
         return {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": image_config}
 
     def _body(self, request: GenerationRequest, contents: list[dict[str, Any]]) -> dict[str, Any]:
-        return deep_merge({"contents": contents, "generationConfig": self.generation_config(request)},
-                          self.profile.extra_body)
+        return deep_merge(
+            {"contents": contents, "generationConfig": self.generation_config(request)},
+            self.profile.extra_body,
+        )
 
     def plan(self, request: GenerationRequest) -> tuple[dict[str, Any], list[Prepared], str]:
         """The body to send, the images as sent, and a notice if the thread had to be condensed."""
@@ -116,11 +128,15 @@ class GeminiProvider(NetworkProvider):
             if not history:
                 raise
             return self._condensed(request, history[-1])
-        refs, rest = prepared[: len(request.references)], iter(prepared[len(request.references):])
-        carried = [[next(rest) for _ in t.images] if parts is None else [] for t, parts in zip(history, replays)]
+        refs, rest = prepared[: len(request.references)], iter(prepared[len(request.references) :])
+        carried = [
+            [next(rest) for _ in t.images] if parts is None else [] for t, parts in zip(history, replays)
+        ]
         return self._body(request, build_contents(request, refs, replays, carried)), prepared, ""
 
-    def _condensed(self, request: GenerationRequest, last: HistoryTurn) -> tuple[dict[str, Any], list[Prepared], str]:
+    def _condensed(
+        self, request: GenerationRequest, last: HistoryTurn
+    ) -> tuple[dict[str, Any], list[Prepared], str]:
         def body(images: list[Prepared]) -> dict[str, Any]:
             parts = [inline(p) for p in images]
             return self._body(request, [{"role": "user", "parts": [*parts, {"text": request.prompt}]}])
@@ -133,23 +149,35 @@ class GeminiProvider(NetworkProvider):
         import httpx2
 
         body, prepared, notice = self.plan(request)
-        response = wire.client.post(f"v1beta/models/{self.model_id}:generateContent", body=body,
-                                    cast_to=httpx2.Response, options=self._headers(key))
+        response = wire.client.post(
+            f"v1beta/models/{self.model_id}:generateContent",
+            body=body,
+            cast_to=httpx2.Response,
+            options=self._headers(key),
+        )
         answer = parse_gemini(load_json(response.content, self.service), self.service)
-        info = request_info(prepared, budget_bytes=self.budget_bytes(), bytes_sent=body_bytes(body),
-                            endpoint="generateContent", turns_sent=len(body["contents"]), notice=notice)
+        info = request_info(
+            prepared,
+            budget_bytes=self.budget_bytes(),
+            bytes_sent=body_bytes(body),
+            endpoint="generateContent",
+            turns_sent=len(body["contents"]),
+            notice=notice,
+        )
         return self.finish(wire, answer, request_info=info, text_prefix=notice)
 
     def _check(self, wire: Wire, key: str) -> str:
         import httpx2
 
-        response = wire.client.get(f"v1beta/models/{self.model_id}", cast_to=httpx2.Response,
-                                   options=self._headers(key))
+        response = wire.client.get(
+            f"v1beta/models/{self.model_id}", cast_to=httpx2.Response, options=self._headers(key)
+        )
         doc = load_json(response.content, self.service)
         shown = doc.get("displayName") if isinstance(doc, dict) else None
         methods = doc.get("supportedGenerationMethods") if isinstance(doc, dict) else None
         if isinstance(methods, list) and "generateContent" not in methods:
-            raise ProviderError(f"{self.service}: the key works, but model {self.model_id!r} does not offer "
-                                "generateContent.")
+            raise ProviderError(
+                f"{self.service}: the key works, but model {self.model_id!r} does not offer generateContent."
+            )
         named = f" ({shown})" if isinstance(shown, str) and shown else ""
         return f"{self.service}: reached, the key works, and model {self.model_id!r}{named} is available."

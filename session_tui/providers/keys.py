@@ -107,15 +107,21 @@ def resolve_api_key(profile: Profile, home: Home, name: str | None = None) -> st
         hint = f"set the environment variable {profile.api_key_env}"
     else:
         defaults = DEFAULT_ENV.get(host_of(effective_base_url(profile)))
-        hint = (f"set {defaults[0]}" if defaults else f"add api_key_env = \"VARIABLE\" to the profile in {home.config_file}")
+        hint = (
+            f"set {defaults[0]}"
+            if defaults
+            else f'add api_key_env = "VARIABLE" to the profile in {home.config_file}'
+        )
     entry = name or profile.api_key_env or "NAME"
     raise ConfigError(f"No API key for {who}: {hint}, or run 'session-tui keys set {entry}'.")
 
 
 def validate_key_name(name: str) -> str:
     if not _NAME_RE.match(name):
-        raise InvalidInput(f"Key name {name!r} is not allowed; use a profile name or a variable name "
-                           "(letters, digits, '_', '-', '.').")
+        raise InvalidInput(
+            f"Key name {name!r} is not allowed; use a profile name or a variable name "
+            "(letters, digits, '_', '-', '.')."
+        )
     return name
 
 

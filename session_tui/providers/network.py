@@ -41,8 +41,10 @@ class NetworkProvider(Provider):
     def __init__(self, name: str, profile: Profile, home: Home) -> None:
         super().__init__(name, profile, home)
         if not profile.model.strip():
-            raise ConfigError(f"Provider {name!r} ({profile.kind}) names no model; set model = \"…\" in its profile "
-                              f"in {home.config_file}.")
+            raise ConfigError(
+                f'Provider {name!r} ({profile.kind}) names no model; set model = "…" in its profile '
+                f"in {home.config_file}."
+            )
 
     # -- facts ----------------------------------------------------------------------------------
     @property
@@ -99,8 +101,14 @@ class NetworkProvider(Provider):
         key = resolve_api_key(self.profile, self.home, self.name)
         secrets = [key]
         try:
-            wire = Wire(base_url=self.base_url, api_key=key, timeout_s=self.profile.timeout_s,
-                        max_retries=self.profile.max_retries, cancel=cancel, official=self.official)
+            wire = Wire(
+                base_url=self.base_url,
+                api_key=key,
+                timeout_s=self.profile.timeout_s,
+                max_retries=self.profile.max_retries,
+                cancel=cancel,
+                official=self.official,
+            )
             try:
                 value = wire.run(lambda: fn(wire, key))
             finally:
@@ -110,8 +118,9 @@ class NetworkProvider(Provider):
         except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence, never a traceback
             mapped = from_sdk(exc, self._where())
             if mapped is None:
-                raise ProviderError(f"{self.service} failed unexpectedly: "
-                                    f"{redact(f'{type(exc).__name__}: {exc}', secrets)}.") from None
+                raise ProviderError(
+                    f"{self.service} failed unexpectedly: {redact(f'{type(exc).__name__}: {exc}', secrets)}."
+                ) from None
             raise redact_error(mapped, secrets) from None
         # What a service said is stored and shown: a key it echoed must not be.
         if isinstance(value, GenerationResult):
@@ -121,27 +130,53 @@ class NetworkProvider(Provider):
         return value
 
     def _where(self) -> Where:
-        return Where(service=self.service, host=self.host, model=self.model, timeout_s=self.profile.timeout_s,
-                     attempts=self.profile.max_retries + 1, key_hint=self.key_hint())
+        return Where(
+            service=self.service,
+            host=self.host,
+            model=self.model,
+            timeout_s=self.profile.timeout_s,
+            attempts=self.profile.max_retries + 1,
+            key_hint=self.key_hint(),
+        )
 
     # -- helpers for the kinds -------------------------------------------------------------------
-    def fit(self, inputs: list[tuple[InputImage, str]], fixed_bytes: int, request: GenerationRequest,
-            as_base64: bool = True) -> list[Prepared]:
-        return fit(inputs, budget_bytes=self.budget_bytes(), fixed_bytes=fixed_bytes, service=self.service,
-                   as_base64=as_base64, accepted=self.accepted_mimes, cancel=request.cancel,
-                   cache=InputCache(self.home.cache_dir))
+    def fit(
+        self,
+        inputs: list[tuple[InputImage, str]],
+        fixed_bytes: int,
+        request: GenerationRequest,
+        as_base64: bool = True,
+    ) -> list[Prepared]:
+        return fit(
+            inputs,
+            budget_bytes=self.budget_bytes(),
+            fixed_bytes=fixed_bytes,
+            service=self.service,
+            as_base64=as_base64,
+            accepted=self.accepted_mimes,
+            cancel=request.cancel,
+            cache=InputCache(self.home.cache_dir),
+        )
 
-    def finish(self, wire: Wire, answer: Answer, *, request_info: dict[str, Any],
-               text_prefix: str = "") -> GenerationResult:
+    def finish(
+        self, wire: Wire, answer: Answer, *, request_info: dict[str, Any], text_prefix: str = ""
+    ) -> GenerationResult:
         """Fetch linked images, check that every image decodes, and build the result."""
         images = list(answer.images)
         for url in answer.urls:
             images.append(wire.download(url, self.service))
         previews = [checked_preview(data, self.service) for data in images]
         text = f"{text_prefix} {answer.text}".strip() if text_prefix else answer.text
-        return GenerationResult(images=images, text=text, model=answer.model or self.model,
-                                usage=answer.usage, provider_state=answer.state, request_info=request_info,
-                                seed_honoured=False, previews=previews)
+        return GenerationResult(
+            images=images,
+            text=text,
+            model=answer.model or self.model,
+            usage=answer.usage,
+            provider_state=answer.state,
+            request_info=request_info,
+            seed_honoured=False,
+            previews=previews,
+        )
 
     def ratio_and_size(self, request: GenerationRequest) -> tuple[str, str | None]:
         size = request.params.image_size if self.sends_image_size() else None
@@ -173,8 +208,10 @@ class OpenAIProvider(NetworkProvider):
         try:
             raw = wire.client.models.with_raw_response.list()
         except openai.NotFoundError:
-            return (f"{self.service}: reached, but it does not list models, so the key and model {self.model!r} "
-                    "are checked on the first send.")
+            return (
+                f"{self.service}: reached, but it does not list models, so the key and model {self.model!r} "
+                "are checked on the first send."
+            )
         from session_tui.providers.parsers import load_json
 
         doc = load_json(raw.content, self.service)
@@ -182,5 +219,7 @@ class OpenAIProvider(NetworkProvider):
         ids = [str(m.get("id")) for m in data if isinstance(m, dict)] if isinstance(data, list) else []
         if self.model in ids:
             return f"{self.service}: reached, and model {self.model!r} is listed."
-        raise ProviderError(f"{self.service} was reached, but model {self.model!r} is not among the {len(ids)} "
-                            "models it lists; check the model id in the profile.")
+        raise ProviderError(
+            f"{self.service} was reached, but model {self.model!r} is not among the {len(ids)} "
+            "models it lists; check the model id in the profile."
+        )

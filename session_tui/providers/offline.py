@@ -47,7 +47,10 @@ class OfflineProvider(Provider):
 
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            multi_turn=True, max_references=14, seed_honoured=True, is_model=False,
+            multi_turn=True,
+            max_references=14,
+            seed_honoured=True,
+            is_model=False,
             description="Offline renderer (Pillow drawing, not an AI model): no key, no network.",
         )
 
@@ -79,8 +82,13 @@ class OfflineProvider(Provider):
                 look = apply_prompt(look, turn.prompt)
         look = apply_prompt(look, request.typed or request.prompt)
         seed = request.params.seed if request.params.seed is not None else secrets.randbits(32)
-        img = render(look, request.params.aspect_ratio, request.params.image_size, seed,
-                     f"session-tui offline renderer · seed {seed}")
+        img = render(
+            look,
+            request.params.aspect_ratio,
+            request.params.image_size,
+            seed,
+            f"session-tui offline renderer · seed {seed}",
+        )
         info = PngImagePlugin.PngInfo()
         info.add_text(LOOK_CHUNK, json.dumps(asdict(look), sort_keys=True))
         info.add_text("Software", "session-tui offline renderer (not an AI model)")

@@ -10,8 +10,16 @@ from session_tui.providers.offline_words import RGB, Look
 
 # Pixel sizes Gemini 3 Pro Image documents for 1K; 2K and 4K are 2× and 4×.
 BASE_1K: dict[str, tuple[int, int]] = {
-    "1:1": (1024, 1024), "2:3": (848, 1264), "3:2": (1264, 848), "3:4": (896, 1200), "4:3": (1200, 896),
-    "4:5": (928, 1152), "5:4": (1152, 928), "9:16": (768, 1376), "16:9": (1376, 768), "21:9": (1584, 672),
+    "1:1": (1024, 1024),
+    "2:3": (848, 1264),
+    "3:2": (1264, 848),
+    "3:4": (896, 1200),
+    "4:3": (1200, 896),
+    "4:5": (928, 1152),
+    "5:4": (1152, 928),
+    "9:16": (768, 1376),
+    "16:9": (1376, 768),
+    "21:9": (1584, 672),
 }
 SCALE = {"1K": 1, "2K": 2, "4K": 4}
 
@@ -51,7 +59,12 @@ def draw_scene(img: Image.Image, scene: str, rng: random.Random) -> float:
     elif scene == "office":
         for i in range(3):
             x = (0.1 + 0.3 * i + rng.uniform(0, 0.05)) * w
-            d.rectangle((x, 0.12 * h, x + 0.18 * w, 0.4 * h), fill=(170, 200, 230), outline=(90, 90, 90), width=max(1, int(unit)))
+            d.rectangle(
+                (x, 0.12 * h, x + 0.18 * w, 0.4 * h),
+                fill=(170, 200, 230),
+                outline=(90, 90, 90),
+                width=max(1, int(unit)),
+            )
         d.rectangle((0.05 * w, gy - 12 * unit, 0.35 * w, gy), fill=(120, 85, 50))
     elif scene == "kitchen":
         step = max(4, int(8 * unit))
@@ -106,28 +119,51 @@ def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Rand
     lw = max(1, int(u * 0.5))
     # legs and shoes
     for side in (-1, 1):
-        d.rectangle(box(side * 5 - 2.5, 52, side * 5 + 2.5, 70), fill=look.skin if look.bottom_kind == "skirt" else look.bottom)
+        d.rectangle(
+            box(side * 5 - 2.5, 52, side * 5 + 2.5, 70),
+            fill=look.skin if look.bottom_kind == "skirt" else look.bottom,
+        )
         d.ellipse(box(side * 5 - 4, 67, side * 5 + 4, 72), fill=(60, 50, 50))
     if look.bottom_kind == "skirt":
-        d.polygon([(cx - 11 * u, top + 40 * u), (cx + 11 * u, top + 40 * u), (cx + 16 * u, top + 56 * u),
-                   (cx - 16 * u, top + 56 * u)], fill=look.bottom, outline=outline)
+        d.polygon(
+            [
+                (cx - 11 * u, top + 40 * u),
+                (cx + 11 * u, top + 40 * u),
+                (cx + 16 * u, top + 56 * u),
+                (cx - 16 * u, top + 56 * u),
+            ],
+            fill=look.bottom,
+            outline=outline,
+        )
     else:
         d.rectangle(box(-10, 40, 10, 56), fill=look.bottom, outline=outline)
     if "backpack" in look.accessories:
-        d.rounded_rectangle(box(-13, 24, 13, 44), radius=3 * u, fill=look.accessories["backpack"], outline=outline)
+        d.rounded_rectangle(
+            box(-13, 24, 13, 44), radius=3 * u, fill=look.accessories["backpack"], outline=outline
+        )
     # body (hoodie) and arms, with a seeded pose
     d.rounded_rectangle(box(-12, 22, 12, 44), radius=4 * u, fill=look.top, outline=outline, width=lw)
     swing = rng.uniform(-8, 8)
     for side in (-1, 1):
-        d.line([(cx + side * 11 * u, top + 25 * u), (cx + side * 19 * u, top + (38 + side * swing) * u)],
-               fill=look.top, width=int(5 * u))
+        d.line(
+            [(cx + side * 11 * u, top + 25 * u), (cx + side * 19 * u, top + (38 + side * swing) * u)],
+            fill=look.top,
+            width=int(5 * u),
+        )
         d.ellipse(box(side * 19 - 2.5, 36 + side * swing, side * 19 + 2.5, 41 + side * swing), fill=look.skin)
     # hair behind the head
     if look.hair_style in ("long", "ponytail"):
-        d.rounded_rectangle(box(-12, 4, 12, 30 if look.hair_style == "long" else 22), radius=5 * u, fill=look.hair)
+        d.rounded_rectangle(
+            box(-12, 4, 12, 30 if look.hair_style == "long" else 22), radius=5 * u, fill=look.hair
+        )
     if look.hair_style == "pigtails":
         for side in (-1, 1):
-            d.ellipse(box(side * 16 - 5, 8, side * 16 + 5, 26), fill=look.hair, outline=_shade(look.hair, 0.7), width=lw)
+            d.ellipse(
+                box(side * 16 - 5, 8, side * 16 + 5, 26),
+                fill=look.hair,
+                outline=_shade(look.hair, 0.7),
+                width=lw,
+            )
     # head
     d.ellipse(box(-11, 0, 11, 23), fill=look.skin, outline=outline, width=lw)
     d.chord(box(-12, -2, 12, 14), 180, 360, fill=look.hair)  # fringe
@@ -154,10 +190,24 @@ def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Rand
         d.rounded_rectangle(box(-9, -10, 9, -1), radius=2 * u, fill=acc["hat"], outline=outline)
     if "bow" in acc:
         bx = 8 if look.hair_style != "pigtails" else 12
-        d.polygon([(cx + (bx - 4) * u, top + 1 * u), (cx + bx * u, top + 3.5 * u), (cx + (bx - 4) * u, top + 6 * u)],
-                  fill=acc["bow"], outline=outline)
-        d.polygon([(cx + (bx + 4) * u, top + 1 * u), (cx + bx * u, top + 3.5 * u), (cx + (bx + 4) * u, top + 6 * u)],
-                  fill=acc["bow"], outline=outline)
+        d.polygon(
+            [
+                (cx + (bx - 4) * u, top + 1 * u),
+                (cx + bx * u, top + 3.5 * u),
+                (cx + (bx - 4) * u, top + 6 * u),
+            ],
+            fill=acc["bow"],
+            outline=outline,
+        )
+        d.polygon(
+            [
+                (cx + (bx + 4) * u, top + 1 * u),
+                (cx + bx * u, top + 3.5 * u),
+                (cx + (bx + 4) * u, top + 6 * u),
+            ],
+            fill=acc["bow"],
+            outline=outline,
+        )
 
 
 def caption(img: Image.Image, text: str) -> None:

@@ -13,27 +13,65 @@ from session_tui.model import CharacterSpec
 RGB = tuple[int, int, int]
 
 COLOURS: dict[str, RGB] = {
-    "orange": (255, 140, 0), "橙": (255, 140, 0), "橘": (255, 140, 0),
-    "blue": (40, 110, 230), "蓝": (40, 110, 230), "navy": (20, 40, 110),
-    "light blue": (135, 190, 245), "浅蓝": (135, 190, 245), "天蓝": (135, 200, 245),
-    "red": (215, 40, 40), "红": (215, 40, 40),
-    "yellow": (250, 210, 40), "黄": (250, 210, 40), "gold": (230, 180, 40), "金": (230, 180, 40),
-    "green": (50, 160, 80), "绿": (50, 160, 80),
-    "purple": (140, 70, 190), "紫": (140, 70, 190),
-    "pink": (245, 140, 180), "粉": (245, 140, 180),
-    "white": (250, 250, 250), "白": (250, 250, 250),
-    "black": (30, 30, 35), "黑": (30, 30, 35),
-    "brown": (120, 75, 40), "棕": (120, 75, 40), "褐": (120, 75, 40), "咖啡": (120, 75, 40),
-    "grey": (140, 140, 140), "gray": (140, 140, 140), "灰": (140, 140, 140),
-    "silver": (200, 200, 210), "银": (200, 200, 210),
-    "teal": (0, 140, 140), "cyan": (40, 200, 220), "青": (40, 200, 220),
-    "beige": (255, 228, 181), "cream": (255, 240, 200), "米": (255, 228, 181),
+    "orange": (255, 140, 0),
+    "橙": (255, 140, 0),
+    "橘": (255, 140, 0),
+    "blue": (40, 110, 230),
+    "蓝": (40, 110, 230),
+    "navy": (20, 40, 110),
+    "light blue": (135, 190, 245),
+    "浅蓝": (135, 190, 245),
+    "天蓝": (135, 200, 245),
+    "red": (215, 40, 40),
+    "红": (215, 40, 40),
+    "yellow": (250, 210, 40),
+    "黄": (250, 210, 40),
+    "gold": (230, 180, 40),
+    "金": (230, 180, 40),
+    "green": (50, 160, 80),
+    "绿": (50, 160, 80),
+    "purple": (140, 70, 190),
+    "紫": (140, 70, 190),
+    "pink": (245, 140, 180),
+    "粉": (245, 140, 180),
+    "white": (250, 250, 250),
+    "白": (250, 250, 250),
+    "black": (30, 30, 35),
+    "黑": (30, 30, 35),
+    "brown": (120, 75, 40),
+    "棕": (120, 75, 40),
+    "褐": (120, 75, 40),
+    "咖啡": (120, 75, 40),
+    "grey": (140, 140, 140),
+    "gray": (140, 140, 140),
+    "灰": (140, 140, 140),
+    "silver": (200, 200, 210),
+    "银": (200, 200, 210),
+    "teal": (0, 140, 140),
+    "cyan": (40, 200, 220),
+    "青": (40, 200, 220),
+    "beige": (255, 228, 181),
+    "cream": (255, 240, 200),
+    "米": (255, 228, 181),
 }
 
 # garment slot -> words that name it
 SLOTS: dict[str, tuple[str, ...]] = {
     "hair": ("hair", "pigtails", "ponytail", "头发", "发", "马尾", "辫"),
-    "top": ("hoodie", "jacket", "shirt", "sweater", "top", "coat", "dress", "卫衣", "外套", "衬衫", "上衣", "毛衣"),
+    "top": (
+        "hoodie",
+        "jacket",
+        "shirt",
+        "sweater",
+        "top",
+        "coat",
+        "dress",
+        "卫衣",
+        "外套",
+        "衬衫",
+        "上衣",
+        "毛衣",
+    ),
     "bottom": ("skirt", "pants", "trousers", "shorts", "jeans", "裙", "裤"),
     "eyes": ("eyes", "eye", "眼"),
     "scarf": ("scarf", "围巾"),
@@ -111,14 +149,20 @@ def look_from_spec(spec: CharacterSpec) -> Look:
     hair = first_colour(spec.hair) or (palette[0] if palette else look.hair)
     hair_text = spec.hair.lower()
     style = "short"
-    for key, words in (("pigtails", ("pigtail", "twin", "双马尾", "辫")), ("ponytail", ("ponytail", "马尾")),
-                       ("long", ("long", "长发")), ("bun", ("bun", "丸子"))):
+    for key, words in (
+        ("pigtails", ("pigtail", "twin", "双马尾", "辫")),
+        ("ponytail", ("ponytail", "马尾")),
+        ("long", ("long", "长发")),
+        ("bun", ("bun", "丸子")),
+    ):
         if any(w in hair_text for w in words):
             style = key
             break
     outfit_colours = [rgb for _, rgb in _colour_words(spec.outfit)]
     top = outfit_colours[0] if outfit_colours else (palette[1] if len(palette) > 1 else look.top)
-    bottom = outfit_colours[1] if len(outfit_colours) > 1 else (palette[2] if len(palette) > 2 else look.bottom)
+    bottom = (
+        outfit_colours[1] if len(outfit_colours) > 1 else (palette[2] if len(palette) > 2 else look.bottom)
+    )
     outfit = spec.outfit.lower()
     bottom_kind = "skirt" if ("skirt" in outfit or "裙" in outfit or "dress" in outfit) else "pants"
     accessories: dict[str, RGB] = {}
@@ -126,9 +170,20 @@ def look_from_spec(spec: CharacterSpec) -> Look:
         for slot in ACCESSORIES:
             if any(w in item.lower() for w in SLOTS[slot]):
                 accessories[slot] = first_colour(item) or (palette[0] if palette else (230, 80, 80))
-    blush = any(w in (spec.face + spec.notes + " ".join(spec.keep)).lower() for w in ("blush", "腮红", "红晕"))
-    look = replace(look, hair=hair, hair_style=style, top=top, bottom=bottom, bottom_kind=bottom_kind,
-                   accessories=accessories, blush=blush, eyes=first_colour(spec.eyes) or look.eyes)
+    blush = any(
+        w in (spec.face + spec.notes + " ".join(spec.keep)).lower() for w in ("blush", "腮红", "红晕")
+    )
+    look = replace(
+        look,
+        hair=hair,
+        hair_style=style,
+        top=top,
+        bottom=bottom,
+        bottom_kind=bottom_kind,
+        accessories=accessories,
+        blush=blush,
+        eyes=first_colour(spec.eyes) or look.eyes,
+    )
     return look
 
 
@@ -150,8 +205,10 @@ def apply_prompt(look: Look, prompt: str) -> Look:
     for pos, slot in _slot_positions(prompt):
         # The colour nearest to the garment word, within a few words either side, applies to it.
         near = [(abs(cpos - pos), rgb) for cpos, rgb in colours if abs(cpos - pos) <= 24]
-        removing = re.search(rf"(remove|without|no|take off|去掉|不要)\W+(the\W+|a\W+)?\w*\W*{re.escape(SLOTS[slot][0])}",
-                             lowered)
+        removing = re.search(
+            rf"(remove|without|no|take off|去掉|不要)\W+(the\W+|a\W+)?\w*\W*{re.escape(SLOTS[slot][0])}",
+            lowered,
+        )
         if slot in ACCESSORIES:
             if removing:
                 accessories.pop(slot, None)

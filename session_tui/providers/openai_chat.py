@@ -25,14 +25,19 @@ def image_part(p: Prepared) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": data_url(p)}}
 
 
-def build_messages(request: GenerationRequest, refs: list[Prepared],
-                   carried: list[list[Prepared]]) -> list[dict[str, Any]]:
+def build_messages(
+    request: GenerationRequest, refs: list[Prepared], carried: list[list[Prepared]]
+) -> list[dict[str, Any]]:
     """The conversation: references with the first prompt, each turn's images before the next prompt."""
     messages: list[dict[str, Any]] = []
     pending = [image_part(p) for p in refs]
     for turn, images in zip(request.history, carried, strict=True):
-        messages.append({"role": "user", "content": [*pending, {"type": "text", "text": turn.prompt_sent or turn.prompt}]})
-        messages.append({"role": "assistant", "content": turn.reply_text or f"(the image of turn {turn.index})"})
+        messages.append(
+            {"role": "user", "content": [*pending, {"type": "text", "text": turn.prompt_sent or turn.prompt}]}
+        )
+        messages.append(
+            {"role": "assistant", "content": turn.reply_text or f"(the image of turn {turn.index})"}
+        )
         pending = [image_part(p) for p in images]
     messages.append({"role": "user", "content": [*pending, {"type": "text", "text": request.prompt}]})
     return messages
@@ -62,12 +67,18 @@ class OpenAIChatProvider(OpenAIProvider):
         empty: list[list[Prepared]] = [[] for _ in request.history]
         skeleton = {"model": self.model, "messages": build_messages(request, [], empty), **extra}
         prepared = self.fit(input_images(request), body_bytes(skeleton), request)
-        refs, rest = prepared[: len(request.references)], iter(prepared[len(request.references):])
+        refs, rest = prepared[: len(request.references)], iter(prepared[len(request.references) :])
         carried = [[next(rest) for _ in turn.images] for turn in request.history]
         messages = build_messages(request, refs, carried)
         raw = wire.client.chat.completions.with_raw_response.create(
-            model=self.model, messages=messages, extra_body=extra)  # type: ignore[arg-type]
+            model=self.model, messages=messages, extra_body=extra
+        )  # type: ignore[arg-type]
         answer = parse_chat(load_json(raw.content, self.service), self.service)
         sent = body_bytes({"model": self.model, "messages": messages, **extra})
-        return self.finish(wire, answer, request_info=request_info(
-            prepared, budget_bytes=self.budget_bytes(), bytes_sent=sent, endpoint="chat.completions"))
+        return self.finish(
+            wire,
+            answer,
+            request_info=request_info(
+                prepared, budget_bytes=self.budget_bytes(), bytes_sent=sent, endpoint="chat.completions"
+            ),
+        )

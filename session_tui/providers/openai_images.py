@@ -60,26 +60,40 @@ class OpenAIImagesProvider(OpenAIProvider):
             raise ProviderError(
                 f"{self.service} is Gemini's OpenAI-compatible endpoint, which only generates images from text; "
                 f"this turn needs {len(inputs)} input image(s) (the last image or references), so use a profile "
-                "of kind \"gemini\" to edit.")
+                'of kind "gemini" to edit.'
+            )
         if len(inputs) > GPT_IMAGE_EDIT_INPUTS:
-            raise ProviderError(f"images.edit takes at most {GPT_IMAGE_EDIT_INPUTS} input images; this turn has "
-                                f"{len(inputs)} (the last image and {len(request.references)} references).")
+            raise ProviderError(
+                f"images.edit takes at most {GPT_IMAGE_EDIT_INPUTS} input images; this turn has "
+                f"{len(inputs)} (the last image and {len(request.references)} references)."
+            )
         fields = self.options(request)
         shown = {k: v for k, v in fields.items() if k != "extra_body"}
-        fixed = body_bytes({"model": self.model, "prompt": request.prompt, **shown, **fields.get("extra_body", {})})
+        fixed = body_bytes(
+            {"model": self.model, "prompt": request.prompt, **shown, **fields.get("extra_body", {})}
+        )
         if not inputs:
-            raw = wire.client.images.with_raw_response.generate(model=self.model, prompt=request.prompt, n=1,
-                                                                **fields)
+            raw = wire.client.images.with_raw_response.generate(
+                model=self.model, prompt=request.prompt, n=1, **fields
+            )
             prepared, endpoint = [], "images.generate"
         else:
             prepared = self.fit(inputs, fixed, request, as_base64=False)
-            files = [(f"image-{i}{EXT_BY_MIME.get(p.mime, '.png')}", p.data, p.mime)
-                     for i, p in enumerate(prepared, 1)]
-            raw = wire.client.images.with_raw_response.edit(model=self.model, prompt=request.prompt, image=files,
-                                                            n=1, **fields)
+            files = [
+                (f"image-{i}{EXT_BY_MIME.get(p.mime, '.png')}", p.data, p.mime)
+                for i, p in enumerate(prepared, 1)
+            ]
+            raw = wire.client.images.with_raw_response.edit(
+                model=self.model, prompt=request.prompt, image=files, n=1, **fields
+            )
             endpoint = "images.edit"
         answer = parse_images(load_json(raw.content, self.service), self.service)
         answer.state = {"endpoint": endpoint, **({"size": fields["size"]} if "size" in fields else {})}
         sent = fixed + sum(len(p.data) for p in prepared)
-        return self.finish(wire, answer, request_info=request_info(
-            prepared, budget_bytes=self.budget_bytes(), bytes_sent=sent, endpoint=endpoint))
+        return self.finish(
+            wire,
+            answer,
+            request_info=request_info(
+                prepared, budget_bytes=self.budget_bytes(), bytes_sent=sent, endpoint=endpoint
+            ),
+        )

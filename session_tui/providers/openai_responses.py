@@ -19,9 +19,13 @@ from session_tui.providers.openai_chat import data_url
 from session_tui.providers.parsers import load_json, parse_responses
 from session_tui.providers.sdk import Wire
 
-EXPIRED_NOTICE = ("The earlier response thread ({id}) was refused (it may have expired), so the last image was "
-                  "sent again as input.")
-NO_THREAD_NOTICE = "The earlier turns have no Responses thread to continue, so the last image was sent as input."
+EXPIRED_NOTICE = (
+    "The earlier response thread ({id}) was refused (it may have expired), so the last image was "
+    "sent again as input."
+)
+NO_THREAD_NOTICE = (
+    "The earlier turns have no Responses thread to continue, so the last image was sent as input."
+)
 
 
 def refused_previous(exc: Exception) -> bool:
@@ -58,12 +62,22 @@ class OpenAIResponsesProvider(OpenAIProvider):
         inputs = [(img, "last") for img in last] + [(img, "reference") for img in request.references]
         return self._call(wire, request, "", inputs, notice)
 
-    def _call(self, wire: Wire, request: GenerationRequest, previous: str,
-              inputs: list[tuple[InputImage, str]], notice: str) -> GenerationResult:
+    def _call(
+        self,
+        wire: Wire,
+        request: GenerationRequest,
+        previous: str,
+        inputs: list[tuple[InputImage, str]],
+        notice: str,
+    ) -> GenerationResult:
         def body(images: list[dict[str, Any]]) -> dict[str, Any]:
             content = [{"type": "input_text", "text": request.prompt}, *images]
-            doc: dict[str, Any] = {"model": self.model, "input": [{"role": "user", "content": content}],
-                                   "tools": [self.tool(request)], "tool_choice": {"type": "image_generation"}}
+            doc: dict[str, Any] = {
+                "model": self.model,
+                "input": [{"role": "user", "content": content}],
+                "tools": [self.tool(request)],
+                "tool_choice": {"type": "image_generation"},
+            }
             if previous:
                 doc["previous_response_id"] = previous
             return doc
@@ -73,6 +87,12 @@ class OpenAIResponsesProvider(OpenAIProvider):
         extra = dict(self.profile.extra_body) or None
         raw = wire.client.responses.with_raw_response.create(**doc, extra_body=extra)
         answer = parse_responses(load_json(raw.content, self.service), self.service)
-        info = request_info(prepared, budget_bytes=self.budget_bytes(), bytes_sent=body_bytes({**doc, **(extra or {})}),
-                            endpoint="responses", previous_response_id=previous, notice=notice)
+        info = request_info(
+            prepared,
+            budget_bytes=self.budget_bytes(),
+            bytes_sent=body_bytes({**doc, **(extra or {})}),
+            endpoint="responses",
+            previous_response_id=previous,
+            notice=notice,
+        )
         return self.finish(wire, answer, request_info=info, text_prefix=notice)

@@ -19,10 +19,18 @@ from session_tui.errors import InvalidInput, ProviderError
 from session_tui.providers.errors import SAFETY_CODES, clip, error_details, safety_error
 
 BLOB_KEY = "session_tui_blob"  # stands in for inline image data in stored Gemini parts
-GEMINI_FINISH_SAFETY = frozenset({
-    "SAFETY", "IMAGE_SAFETY", "IMAGE_PROHIBITED_CONTENT", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII",
-    "RECITATION", "IMAGE_RECITATION",
-})
+GEMINI_FINISH_SAFETY = frozenset(
+    {
+        "SAFETY",
+        "IMAGE_SAFETY",
+        "IMAGE_PROHIBITED_CONTENT",
+        "PROHIBITED_CONTENT",
+        "BLOCKLIST",
+        "SPII",
+        "RECITATION",
+        "IMAGE_RECITATION",
+    }
+)
 # Linear on hostile text: the alt text is bounded and the base64 run is an atomic group whose
 # spaces must sit between base64 characters (an open-ended "[...\s]+?" then "\s*" backtracked
 # quadratically: 16 KB of spaces took seconds, a 1 MB answer would have hung).
@@ -175,8 +183,14 @@ def parse_chat(doc: object, service: str) -> Answer:
     native = _str(choice.get("native_finish_reason")).upper()
     if not images and not remote and (finish == "content_filter" or native in GEMINI_FINISH_SAFETY):
         raise safety_error(service, native or finish, text=text)
-    return Answer(images=images, urls=remote, text=text, usage=_dict(d.get("usage")), model=_str(d.get("model")),
-                  state={"finish_reason": finish} if finish else {})
+    return Answer(
+        images=images,
+        urls=remote,
+        text=text,
+        usage=_dict(d.get("usage")),
+        model=_str(d.get("model")),
+        state={"finish_reason": finish} if finish else {},
+    )
 
 
 # -- OpenAI Images (generate / edit) ---------------------------------------------------------------
@@ -194,8 +208,9 @@ def parse_images(doc: object, service: str) -> Answer:
             urls.append(it["url"])
         texts.append(_str(it.get("revised_prompt")))
     images, remote = _sort_urls(urls, service)
-    return Answer(images=images, urls=remote, text="\n".join(t for t in texts if t),
-                  usage=_dict(d.get("usage")))
+    return Answer(
+        images=images, urls=remote, text="\n".join(t for t in texts if t), usage=_dict(d.get("usage"))
+    )
 
 
 # -- OpenAI Responses with the image_generation tool -----------------------------------------------
@@ -228,10 +243,13 @@ def parse_responses(doc: object, service: str) -> Answer:
         if reason == "content_filter" or refusals:
             raise safety_error(service, reason or "refusal", " ".join(refusals), text)
         if status in ("incomplete", "failed", "cancelled"):
-            raise ProviderError(f"{service} stopped before making an image ({reason or status}).",
-                                reply_text=text or None)
+            raise ProviderError(
+                f"{service} stopped before making an image ({reason or status}).", reply_text=text or None
+            )
     state = {k: v for k, v in (("response_id", _str(d.get("id"))), ("image_call_id", call_id)) if v}
-    return Answer(images=images, text=text, state=state, usage=_dict(d.get("usage")), model=_str(d.get("model")))
+    return Answer(
+        images=images, text=text, state=state, usage=_dict(d.get("usage")), model=_str(d.get("model"))
+    )
 
 
 # -- Gemini native generateContent --------------------------------------------------------------
@@ -269,8 +287,13 @@ def parse_gemini(doc: object, service: str) -> Answer:
             if mime and not mime.startswith("image/"):
                 continue
             images.append(data)
-            kept.append({**part, key: {k: v for k, v in inline.items() if k != "data"},
-                         BLOB_KEY: hashlib.sha256(data).hexdigest()})
+            kept.append(
+                {
+                    **part,
+                    key: {k: v for k, v in inline.items() if k != "data"},
+                    BLOB_KEY: hashlib.sha256(data).hexdigest(),
+                }
+            )
             continue
         if not thought and isinstance(part.get("text"), str):
             texts.append(part["text"])
@@ -281,9 +304,16 @@ def parse_gemini(doc: object, service: str) -> Answer:
         if finish in GEMINI_FINISH_SAFETY:
             raise safety_error(service, finish, message, text)
         detail = f": {clip(message)}" if message else ""
-        raise ProviderError(f"{service} stopped without an image ({finish}){detail}.", reply_text=text or None)
+        raise ProviderError(
+            f"{service} stopped without an image ({finish}){detail}.", reply_text=text or None
+        )
     state: dict[str, Any] = {"model_parts": kept}
     if finish:
         state["finish_reason"] = finish
-    return Answer(images=images, text=text, state=state, usage=_dict(d.get("usageMetadata")),
-                  model=_str(d.get("modelVersion")))
+    return Answer(
+        images=images,
+        text=text,
+        state=state,
+        usage=_dict(d.get("usageMetadata")),
+        model=_str(d.get("modelVersion")),
+    )

@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from session_tui.providers.base import Provider
 
 # kind -> "module:Class"; read-only so no code can change the registry at run time.
-_KINDS = MappingProxyType({
-    "offline": "session_tui.providers.offline:OfflineProvider",
-    "openai-chat": "session_tui.providers.openai_chat:OpenAIChatProvider",
-    "openai-images": "session_tui.providers.openai_images:OpenAIImagesProvider",
-    "openai-responses": "session_tui.providers.openai_responses:OpenAIResponsesProvider",
-    "gemini": "session_tui.providers.gemini:GeminiProvider",
-})
+_KINDS = MappingProxyType(
+    {
+        "offline": "session_tui.providers.offline:OfflineProvider",
+        "openai-chat": "session_tui.providers.openai_chat:OpenAIChatProvider",
+        "openai-images": "session_tui.providers.openai_images:OpenAIImagesProvider",
+        "openai-responses": "session_tui.providers.openai_responses:OpenAIResponsesProvider",
+        "gemini": "session_tui.providers.gemini:GeminiProvider",
+    }
+)
 
 
 def known_kinds() -> MappingProxyType[str, str]:
@@ -31,12 +33,16 @@ def provider_class(kind: str) -> type[Provider]:
     try:
         target = _KINDS[kind]
     except KeyError:
-        raise ConfigError(f"Unknown provider kind {kind!r}; use one of {', '.join(sorted(_KINDS))}.") from None
+        raise ConfigError(
+            f"Unknown provider kind {kind!r}; use one of {', '.join(sorted(_KINDS))}."
+        ) from None
     module_name, _, cls_name = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError:
-        raise ConfigError(f"Provider kind {kind!r} is not available in this version of session-tui.") from None
+        raise ConfigError(
+            f"Provider kind {kind!r} is not available in this version of session-tui."
+        ) from None
     cls: type[Provider] = getattr(module, cls_name)
     return cls
 

@@ -28,8 +28,16 @@ CANCELLED = "The turn was cancelled; the prompt is kept."
 class Wire:
     """An SDK client whose request can be cancelled; make one per generate() or check()."""
 
-    def __init__(self, *, base_url: str, api_key: str, timeout_s: float, max_retries: int,
-                 cancel: threading.Event | None = None, official: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout_s: float,
+        max_retries: int,
+        cancel: threading.Event | None = None,
+        official: bool = True,
+    ) -> None:
         import httpx2
         import openai
         from openai import omit
@@ -39,16 +47,23 @@ class Wire:
         self._aborted = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self.http = httpx2.Client(event_hooks={"request": [self._on_request]}, timeout=timeout_s,
-                                  follow_redirects=True)
+        self.http = httpx2.Client(
+            event_hooks={"request": [self._on_request]}, timeout=timeout_s, follow_redirects=True
+        )
         # Named explicitly so that no Authorization taken from the environment (OPENAI_CUSTOM_HEADERS)
         # can replace it; Gemini and downloads omit it per request.
         headers: dict[str, Any] = {"Authorization": f"Bearer {api_key}"}
         if not official:
             # Organisation and project ids from the environment belong to OpenAI, not to a gateway.
             headers.update({"OpenAI-Organization": omit, "OpenAI-Project": omit})
-        self.client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s,
-                                    max_retries=max_retries, http_client=self.http, default_headers=headers)
+        self.client = openai.OpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=max_retries,
+            http_client=self.http,
+            default_headers=headers,
+        )
 
     # -- cancellation -------------------------------------------------------------------------
     def _on_request(self, request: Any) -> None:
@@ -116,27 +131,38 @@ class Wire:
 
         if not url.lower().startswith(("http://", "https://")):
             raise ProviderError(f"{service} linked an image with an address session-tui does not fetch.")
-        options: Any = {"headers": {"Authorization": omit, "x-goog-api-key": omit, "Accept": "image/*"},
-                        "security": {}, "max_retries": 1, "timeout": min(self.timeout_s, DOWNLOAD_TIMEOUT_S)}
-        response = self.client.get(url, cast_to=httpx2.Response, options=options, stream=True,
-                                   stream_cls=None)  # type: ignore[call-overload]
+        options: Any = {
+            "headers": {"Authorization": omit, "x-goog-api-key": omit, "Accept": "image/*"},
+            "security": {},
+            "max_retries": 1,
+            "timeout": min(self.timeout_s, DOWNLOAD_TIMEOUT_S),
+        }
+        response = self.client.get(
+            url, cast_to=httpx2.Response, options=options, stream=True, stream_cls=None
+        )  # type: ignore[call-overload]
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
-                raise ProviderError(f"{service} linked an image of {int(declared) // 1_000_000} MB, over the "
-                                    f"{max_bytes // 1_000_000} MB download limit.")
+                raise ProviderError(
+                    f"{service} linked an image of {int(declared) // 1_000_000} MB, over the "
+                    f"{max_bytes // 1_000_000} MB download limit."
+                )
             chunks: list[bytes] = []
             total = 0
             # Each read has its timeout; a server dripping a byte at a time needs a deadline for the whole.
             deadline = time.monotonic() + 3 * min(self.timeout_s, DOWNLOAD_TIMEOUT_S)
             for chunk in response.iter_bytes():
                 if time.monotonic() > deadline:
-                    raise ProviderError(f"{service} linked an image that was still arriving after "
-                                        f"{3 * min(self.timeout_s, DOWNLOAD_TIMEOUT_S):.0f} s; it was abandoned.")
+                    raise ProviderError(
+                        f"{service} linked an image that was still arriving after "
+                        f"{3 * min(self.timeout_s, DOWNLOAD_TIMEOUT_S):.0f} s; it was abandoned."
+                    )
                 total += len(chunk)
                 if total > max_bytes:
-                    raise ProviderError(f"{service} linked an image larger than the {max_bytes // 1_000_000} MB "
-                                        "download limit.")
+                    raise ProviderError(
+                        f"{service} linked an image larger than the {max_bytes // 1_000_000} MB "
+                        "download limit."
+                    )
                 chunks.append(chunk)
             return b"".join(chunks)
         finally:

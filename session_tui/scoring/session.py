@@ -71,13 +71,22 @@ def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef, small: A
     ``small``: the image's ``images.small_copy`` if the caller has it; otherwise it is decoded.
     """
     try:
-        refs = [Reference(r.sha256[:12], reference_features(sd, r)) for r in header.references
-                if r.sha256 != image.sha256]
+        refs = [
+            Reference(r.sha256[:12], reference_features(sd, r))
+            for r in header.references
+            if r.sha256 != image.sha256
+        ]
         features = small_features(small if small is not None else open_small(sd.blobs.read(image)))
         doc = compute_score(features, refs, header.character.palette)
     except Exception as exc:  # noqa: BLE001 - Pillow raises many types; an unscorable picture is not a failed turn
-        doc = {"version": SCORE_VERSION, "total": None, "parts": {}, "details": {},
-               "error": getattr(exc, "message", None) or f"the image could not be analysed ({exc.__class__.__name__})"}
+        doc = {
+            "version": SCORE_VERSION,
+            "total": None,
+            "parts": {},
+            "details": {},
+            "error": getattr(exc, "message", None)
+            or f"the image could not be analysed ({exc.__class__.__name__})",
+        }
     doc["image"] = image.sha256[:12]
     doc["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     return doc
@@ -104,7 +113,11 @@ def rescore(sd: SessionDir, turns: Iterable[int] = (), *, missing_only: bool = F
                 raise InvalidInput(f"Turn {t.index} has no image to score (its status is {t.status}).")
         done = []
         for t in chosen:
-            if t.status != "ok" or not t.images or (missing_only and t.score and t.score.get("total") is not None):
+            if (
+                t.status != "ok"
+                or not t.images
+                or (missing_only and t.score and t.score.get("total") is not None)
+            ):
                 continue
             t.score = score_turn(sd, session.header, t)
             sd.append_turn(t)

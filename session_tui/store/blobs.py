@@ -52,7 +52,9 @@ class BlobStore:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_linked_folders(path)
             atomic_write(path, data)
-        return ImageRef(sha256=sha, mime=info.mime, width=info.width, height=info.height, size_bytes=len(data))
+        return ImageRef(
+            sha256=sha, mime=info.mime, width=info.width, height=info.height, size_bytes=len(data)
+        )
 
     def read(self, ref: ImageRef) -> bytes:
         """The image's bytes, only if they are a regular file inside the session matching the hash."""
@@ -71,8 +73,10 @@ class BlobStore:
     def _refuse_linked_folders(self, path: Path) -> None:
         for folder in (self.root, path.parent):
             if folder.is_symlink():
-                raise CorruptSession(f"{folder} is a symbolic link; session-tui does not write through links in a "
-                                     f"session folder (run 'session-tui check {self.root.parent.name}').")
+                raise CorruptSession(
+                    f"{folder} is a symbolic link; session-tui does not write through links in a "
+                    f"session folder (run 'session-tui check {self.root.parent.name}')."
+                )
 
     def _read_checked(self, path: Path, sha256: str) -> tuple[bytes, str | None]:
         short = sha256[:12]

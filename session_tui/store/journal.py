@@ -33,7 +33,9 @@ def _crc(payload: str) -> str:
 
 
 def encode(type_: str, data: dict[str, Any]) -> bytes:
-    payload = json.dumps({"type": type_, "data": data}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = json.dumps(
+        {"type": type_, "data": data}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    )
     return f'{{"crc":"{_crc(payload)}","rec":{payload}}}\n'.encode()
 
 
@@ -52,7 +54,11 @@ def decode(line: bytes) -> tuple[str, dict[str, Any]]:
         payload = json.dumps(rec, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         if _crc(payload) != obj["crc"]:
             raise ValueError("checksum mismatch")
-    if not isinstance(rec, dict) or not isinstance(rec.get("type"), str) or not isinstance(rec.get("data"), dict):
+    if (
+        not isinstance(rec, dict)
+        or not isinstance(rec.get("type"), str)
+        or not isinstance(rec.get("data"), dict)
+    ):
         raise ValueError("malformed record")
     return rec["type"], rec["data"]
 
@@ -73,7 +79,7 @@ def framed_payload(line: bytes, end: bytes = b"") -> bytes | None:
     close = b"}" + end
     if not (line.startswith(_HEAD) and line[16:24] == _MID and line.endswith(close)):
         return None
-    payload = line[24:-len(close)]
+    payload = line[24 : -len(close)]
     if f"{zlib.crc32(payload):08x}".encode() != line[8:16]:
         return None
     return payload
@@ -83,8 +89,9 @@ class Journal:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def read(self, problems: list[str] | None = None,
-             consume: Callable[[bytes], bool] | None = None) -> Iterator[Record]:
+    def read(
+        self, problems: list[str] | None = None, consume: Callable[[bytes], bool] | None = None
+    ) -> Iterator[Record]:
         """Yield intact records; describe skipped lines in ``problems``.
 
         ``consume`` is offered each intact line's payload first (in order); the lines it takes are
@@ -123,8 +130,9 @@ class Journal:
             raise CorruptSession(_unreadable(self.path, exc)) from None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise CorruptSession(f"{self.path} is not a regular file; run 'session-tui check "
-                                     f"{self.path.parent.name}'.")
+                raise CorruptSession(
+                    f"{self.path} is not a regular file; run 'session-tui check {self.path.parent.name}'."
+                )
             with os.fdopen(os.dup(fd), "rb") as fh:
                 yield fh
         except OSError as exc:
@@ -192,6 +200,8 @@ class Journal:
 
 def _unreadable(path: Path, exc: OSError) -> str:
     if exc.errno == errno.ELOOP:
-        return (f"{path} is a symbolic link; session-tui does not follow links inside a session folder "
-                f"(run 'session-tui check {path.parent.name}').")
+        return (
+            f"{path} is a symbolic link; session-tui does not follow links inside a session folder "
+            f"(run 'session-tui check {path.parent.name}')."
+        )
     return f"{path} cannot be read ({exc.strerror or exc})."

@@ -35,7 +35,9 @@ def _upgrade(data: dict[str, Any], steps: tuple[tuple[int, Migration], ...], whe
             data["schema_version"] = version
     if version != SCHEMA_VERSION:
         # No step led from this version to ours (0, negative, or a gap): refuse rather than guess.
-        raise CorruptSession(f"{where} has schema {version}, which no migration of this session-tui upgrades.")
+        raise CorruptSession(
+            f"{where} has schema {version}, which no migration of this session-tui upgrades."
+        )
     return data
 
 

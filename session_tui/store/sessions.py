@@ -39,8 +39,21 @@ LOCK = ".lock"
 # A pending turn's record holds what a crash must not lose (the prompt, its parameters, where it
 # was going); everything else is written once, when the turn ends. Fields left out take their
 # defaults when read, and schema_version is always written, so migrations can tell the record's age.
-PENDING_FIELDS = frozenset({"schema_version", "index", "prompt", "prompt_sent", "params", "provider", "kind",
-                            "model", "status", "started_at", "series"})
+PENDING_FIELDS = frozenset(
+    {
+        "schema_version",
+        "index",
+        "prompt",
+        "prompt_sent",
+        "params",
+        "provider",
+        "kind",
+        "model",
+        "status",
+        "started_at",
+        "series",
+    }
+)
 
 
 @contextmanager
@@ -87,14 +100,18 @@ class SessionDir:
     def read_header(self) -> SessionHeader:
         path = self.path / HEADER
         if path.is_symlink():
-            raise CorruptSession(f"{path} is a symbolic link; session-tui does not follow links inside a session "
-                                 f"folder (run 'session-tui check {self.name}').")
+            raise CorruptSession(
+                f"{path} is a symbolic link; session-tui does not follow links inside a session "
+                f"folder (run 'session-tui check {self.name}')."
+            )
         try:
             raw = json.loads(path.read_bytes())
         except FileNotFoundError:
             raise NotFound(f"{self.path} is not a session-tui session (no {HEADER}).") from None
         except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: damage, not a crash
-            raise CorruptSession(f"{path} is damaged (not valid JSON); run 'session-tui check {self.name}'.") from None
+            raise CorruptSession(
+                f"{path} is damaged (not valid JSON); run 'session-tui check {self.name}'."
+            ) from None
         except OSError as exc:  # a folder in its place, no permission
             raise CorruptSession(f"{path} cannot be read ({exc.strerror or exc}).") from None
         try:
@@ -112,7 +129,9 @@ class SessionDir:
         kept in ``Session.earlier`` by their prompt (the TUI shows a few turns of however many)."""
         if recent is None:
             log = self.read_log(_itself)
-            return Session(header=log.header, turns=log.turns, checkpoints=log.checkpoints, warnings=log.warnings)
+            return Session(
+                header=log.header, turns=log.turns, checkpoints=log.checkpoints, warnings=log.warnings
+            )
         held: dict[int, Turn] = {}  # always the highest indices read so far, each its latest record
         lowest = 0  # of held, once it is full
 
@@ -130,9 +149,13 @@ class SessionDir:
             return index, turn.prompt
 
         prompts = self.read_log(keep)
-        return Session(header=prompts.header, turns=[held[i] for i in sorted(held)],
-                       earlier={i: p for i, p in prompts.turns if i not in held},
-                       checkpoints=prompts.checkpoints, warnings=prompts.warnings)
+        return Session(
+            header=prompts.header,
+            turns=[held[i] for i in sorted(held)],
+            earlier={i: p for i, p in prompts.turns if i not in held},
+            checkpoints=prompts.checkpoints,
+            warnings=prompts.warnings,
+        )
 
     def read_log(self, keep: Callable[[Turn], T]) -> SessionLog[T]:
         """The session as its journal says: for each turn, ``keep`` of its latest valid record.
@@ -176,7 +199,9 @@ class SessionDir:
                     else:
                         problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
                 except (ValidationError, ValueError) as exc:
-                    problems.append(f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})")
+                    problems.append(
+                        f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})"
+                    )
                 except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
                     problems.append(f"journal line {rec.line} was skipped: {exc.message}")
             for index, turn in pending.items():  # nobody is finishing these: a crash cut them off
@@ -221,7 +246,8 @@ class _CheckpointRecord(BaseModel):
 
 
 _RECORD: TypeAdapter[_TurnRecord | _CheckpointRecord] = TypeAdapter(
-    Annotated[_TurnRecord | _CheckpointRecord, Field(discriminator="type")])
+    Annotated[_TurnRecord | _CheckpointRecord, Field(discriminator="type")]
+)
 
 
 def fast_record(payload: bytes) -> Turn | Checkpoint | None:
@@ -278,7 +304,8 @@ class Store:
         if not self.root.is_dir():
             return []
         return sorted(
-            p.name for p in self.root.iterdir()
+            p.name
+            for p in self.root.iterdir()
             if not p.name.startswith(".") and not p.is_symlink() and (p / HEADER).is_file()
         )
 
@@ -288,15 +315,25 @@ class Store:
             sd = SessionDir(self.root / name, self.lock_timeout_s)
             try:
                 s = sd.read_log(lambda turn: None)  # counts only: no turn is kept
-                out.append(SessionSummary(
-                    name, sd.path, s.header.provider, s.header.model, len(s.turns), len(s.checkpoints),
-                    sd.modified_at(), s.header.parent.session if s.header.parent else None,
-                ))
+                out.append(
+                    SessionSummary(
+                        name,
+                        sd.path,
+                        s.header.provider,
+                        s.header.model,
+                        len(s.turns),
+                        len(s.checkpoints),
+                        sd.modified_at(),
+                        s.header.parent.session if s.header.parent else None,
+                    )
+                )
             except (CorruptSession, NotFound) as exc:
                 out.append(SessionSummary(name, sd.path, "?", "?", 0, 0, sd.modified_at(), None, exc.message))
         return out
 
-    def create(self, header: SessionHeader, populate: Callable[[SessionDir], None] | None = None) -> SessionDir:
+    def create(
+        self, header: SessionHeader, populate: Callable[[SessionDir], None] | None = None
+    ) -> SessionDir:
         """Build the session in a hidden folder, then rename it into place: all or nothing."""
         validate_name(header.name)
         final = self.root / header.name

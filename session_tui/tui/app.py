@@ -37,8 +37,14 @@ class SessionTuiApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; everything is already saved"),
     ]
 
-    def __init__(self, engine: Engine, *, start: str | None = None, image_class: type[Widget] | None = None,
-                 cursor_blink: bool = True) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        start: str | None = None,
+        image_class: type[Widget] | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.start = start
@@ -72,7 +78,9 @@ class SessionTuiApp(App[None]):
 
     def open_session(self, name: str) -> None:
         opening, self._opening = self._opening, None
-        self.push_screen(SessionScreen(name, opening if opening is not None and opening.session.name == name else None))
+        self.push_screen(
+            SessionScreen(name, opening if opening is not None and opening.session.name == name else None)
+        )
 
     def replace_session(self, name: str) -> None:
         self.switch_screen(SessionScreen(name))
@@ -93,10 +101,12 @@ class SessionTuiApp(App[None]):
         while node is not None and not text:
             text = _own_help(node)
             node = node.parent
-        keys = [f"- **{self.get_key_display(b.binding)}** {b.binding.description}"
-                + (f": {b.binding.tooltip}" if b.binding.tooltip else "")
-                for b in self.screen.active_bindings.values()
-                if b.binding.description and b.enabled and _is_own(b.node, b.binding)]
+        keys = [
+            f"- **{self.get_key_display(b.binding)}** {b.binding.description}"
+            + (f": {b.binding.tooltip}" if b.binding.tooltip else "")
+            for b in self.screen.active_bindings.values()
+            if b.binding.description and b.enabled and _is_own(b.node, b.binding)
+        ]
         body = (text or "## session-tui") + "\n\n### Keys here\n" + "\n".join(dict.fromkeys(keys))
         self.push_screen(HelpScreen(body + "\n\n**ctrl+p** lists every action; Esc closes this help."))
 
@@ -106,7 +116,10 @@ def _is_own(node: Any, binding: Binding) -> bool:
     for cls in type(node).__mro__:
         if cls.__module__.startswith("session_tui.") or cls is App:
             for own in cls.__dict__.get("BINDINGS", ()):
-                if isinstance(own, Binding) and (own.action, own.description) == (binding.action, binding.description):
+                if isinstance(own, Binding) and (own.action, own.description) == (
+                    binding.action,
+                    binding.description,
+                ):
                     return True
     return False
 

@@ -51,8 +51,11 @@ def image_widget_class(mode: str) -> type[Widget]:
     from textual_image import widget as ti
 
     classes: dict[str, type[Widget]] = {
-        "auto": ti.Image, "kitty": ti.TGPImage, "sixel": ti.SixelImage,
-        "halfcell": ti.HalfcellImage, "unicode": ti.UnicodeImage,
+        "auto": ti.Image,
+        "kitty": ti.TGPImage,
+        "sixel": ti.SixelImage,
+        "halfcell": ti.HalfcellImage,
+        "unicode": ti.UnicodeImage,
     }
     return classes[mode]
 

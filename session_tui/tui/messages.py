@@ -27,7 +27,9 @@ class GenerationFinished(Message):
 class GenerationFailed(Message):
     """A turn failed or was cancelled; ``prompt`` goes back to the input."""
 
-    def __init__(self, session: Session | None, prompt: str, title: str, reason: str, *, cancelled: bool) -> None:
+    def __init__(
+        self, session: Session | None, prompt: str, title: str, reason: str, *, cancelled: bool
+    ) -> None:
         super().__init__()
         self.session = session
         self.prompt = prompt

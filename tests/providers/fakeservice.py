@@ -76,7 +76,8 @@ class Seen:
         for part in msg.iter_parts():
             name = part.get_param("name", header="content-disposition")
             out.setdefault(str(name), []).append(
-                (part.get_filename(), part.get_content_type(), part.get_payload(decode=True) or b""))
+                (part.get_filename(), part.get_content_type(), part.get_payload(decode=True) or b"")
+            )
         return out
 
 
@@ -90,7 +91,9 @@ class FakeService:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.server.block_on_close = False
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -111,13 +114,17 @@ class FakeService:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
-                service.requests.append(Seen(self.command, self.path,
-                                             {k.lower(): v for k, v in self.headers.items()}, body))
+                service.requests.append(
+                    Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 service.received.set()
                 reply = service.routes.get(self.path) if self.command == "GET" else None
                 if reply is None:
-                    reply = service.replies.popleft() if service.replies else Reply(500, {"error": {
-                        "message": "no scripted reply left"}})
+                    reply = (
+                        service.replies.popleft()
+                        if service.replies
+                        else Reply(500, {"error": {"message": "no scripted reply left"}})
+                    )
                 if reply.hang:
                     service.release.wait(30)
                     return

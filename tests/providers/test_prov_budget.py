@@ -29,7 +29,9 @@ def image(data: bytes, mime: str = "image/png", size: tuple[int, int] | None = N
         with Image.open(io.BytesIO(data)) as img:
             size = img.size
     w, h = size
-    ref = ImageRef(sha256=hashlib.sha256(data).hexdigest(), mime=mime, width=w, height=h, size_bytes=len(data))
+    ref = ImageRef(
+        sha256=hashlib.sha256(data).hexdigest(), mime=mime, width=w, height=h, size_bytes=len(data)
+    )
     return InputImage(ref, lambda _ref: data)
 
 
@@ -56,8 +58,17 @@ def test_inputs_are_shrunk_to_fit_and_none_is_dropped() -> None:
     assert out[3].width >= max(p.width for p in out[:3])
     # what the turn records: the changed images as sent
     assert [p.info() for p in out[:3]] == [
-        {"role": p.role, "image": p.sha256[:12], "mime": p.mime, "width": p.width, "height": p.height,
-         "bytes": len(p.data), "changed": p.changed} for p in out[:3]]
+        {
+            "role": p.role,
+            "image": p.sha256[:12],
+            "mime": p.mime,
+            "width": p.width,
+            "height": p.height,
+            "bytes": len(p.data),
+            "changed": p.changed,
+        }
+        for p in out[:3]
+    ]
 
 
 def test_an_image_sent_as_stored_is_recorded_by_name_alone() -> None:
@@ -76,8 +87,13 @@ def test_an_impossible_budget_is_a_clear_error() -> None:
 
 def test_formats_the_service_does_not_take_are_converted() -> None:
     gif = noise(3, (30, 30), "GIF")
-    out = fit([(image(gif, "image/gif"), "reference")], budget_bytes=10_000_000, fixed_bytes=0, service="s",
-              accepted=GEMINI_MIMES)
+    out = fit(
+        [(image(gif, "image/gif"), "reference")],
+        budget_bytes=10_000_000,
+        fixed_bytes=0,
+        service="s",
+        accepted=GEMINI_MIMES,
+    )
     assert out[0].mime == "image/png" and "converted from GIF" in out[0].changed
 
 

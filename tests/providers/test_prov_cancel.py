@@ -12,10 +12,20 @@ from session_tui.paths import Home
 
 
 @pytest.mark.parametrize("kind", ["gemini", "openai-chat", "openai-images", "openai-responses"])
-def test_cancel_stops_the_request_in_flight(home: Home, service: FakeService, key_env: str, kind: str) -> None:
+def test_cancel_stops_the_request_in_flight(
+    home: Home, service: FakeService, key_env: str, kind: str
+) -> None:
     model = "gpt-image-1" if kind == "openai-images" else "gemini-3-pro-image"
-    write_profile(home.root, "p", kind=kind, base_url=service.url, model=model, api_key_env=KEY_ENV,
-                  max_retries=2, timeout_s=600)
+    write_profile(
+        home.root,
+        "p",
+        kind=kind,
+        base_url=service.url,
+        model=model,
+        api_key_env=KEY_ENV,
+        max_retries=2,
+        timeout_s=600,
+    )
     service.queue(Reply(hang=True))
     engine = make_engine(home)
     engine.new_session("s")

@@ -16,15 +16,32 @@ from fakeservice import KEY, KEY_ENV, FakeService, Reply, all_text, b64, png, wr
 from session_tui.paths import Home
 
 IMG = png((10, 200, 10))
-OK = {"choices": [{"index": 0, "finish_reason": "stop", "message": {
-    "role": "assistant", "content": "", "images": [{"type": "image_url",
-                                                  "image_url": {"url": f"data:image/png;base64,{b64(IMG)}"}}]}}]}
+OK = {
+    "choices": [
+        {
+            "index": 0,
+            "finish_reason": "stop",
+            "message": {
+                "role": "assistant",
+                "content": "",
+                "images": [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(IMG)}"}}],
+            },
+        }
+    ]
+}
 
 
 def cli(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, KEY_ENV: KEY}
-    return subprocess.run([sys.executable, "-m", "session_tui", "--home", str(home), *args], input=stdin,
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "session_tui", "--home", str(home), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def show(home: Path, name: str) -> dict[str, Any]:
@@ -35,8 +52,15 @@ def show(home: Path, name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def router_home(home: Home, service: FakeService) -> Path:
-    write_profile(home.root, "router", kind="openai-chat", base_url=f"{service.url}/api/v1",
-                  model="google/gemini-3-pro-image", api_key_env=KEY_ENV, max_retries=0)
+    write_profile(
+        home.root,
+        "router",
+        kind="openai-chat",
+        base_url=f"{service.url}/api/v1",
+        model="google/gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        max_retries=0,
+    )
     return home.root
 
 
@@ -69,8 +93,13 @@ def test_ctrl_c_records_the_turn_as_cancelled(router_home: Path, service: FakeSe
     service.queue(Reply(hang=True))
     assert cli(router_home, "new", "x", "--provider", "router").returncode == 0
     env = {**os.environ, KEY_ENV: KEY}
-    proc = subprocess.Popen([sys.executable, "-m", "session_tui", "--home", str(router_home), "send", "x", "a fox"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "session_tui", "--home", str(router_home), "send", "x", "a fox"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert service.received.wait(60), "the request never arrived"
         proc.send_signal(signal.SIGINT)
@@ -93,7 +122,9 @@ def test_providers_list_and_check(router_home: Path, service: FakeService) -> No
     assert docs["router"]["key"] == f"${KEY_ENV}" and docs["router"]["default"] is True
     assert docs["router"]["capabilities"]["max_references"] == 14
     assert KEY not in out.stdout
-    service.routes["/api/v1/models"] = Reply(body={"object": "list", "data": [{"id": "google/gemini-3-pro-image"}]})
+    service.routes["/api/v1/models"] = Reply(
+        body={"object": "list", "data": [{"id": "google/gemini-3-pro-image"}]}
+    )
     out = cli(router_home, "providers", "--check", "router")
     assert out.returncode == 0, out.stderr
     assert "model 'google/gemini-3-pro-image' is listed" in out.stdout
@@ -111,8 +142,14 @@ def test_unknown_profile_key_is_refused_with_the_nearest_name(home: Home) -> Non
 
 
 def test_keys_set_writes_a_private_file_and_is_used(home: Home, service: FakeService) -> None:
-    write_profile(home.root, "router", kind="openai-chat", base_url=f"{service.url}/api/v1",
-                  model="google/gemini-3-pro-image", max_retries=0)
+    write_profile(
+        home.root,
+        "router",
+        kind="openai-chat",
+        base_url=f"{service.url}/api/v1",
+        model="google/gemini-3-pro-image",
+        max_retries=0,
+    )
     out = cli(home.root, "keys", "set", "router", stdin="sk-from-keys-file-123456\n")
     assert out.returncode == 0, out.stderr
     assert "sk-from" not in out.stdout
@@ -126,10 +163,14 @@ def test_keys_set_writes_a_private_file_and_is_used(home: Home, service: FakeSer
 
 def test_listing_providers_does_not_load_the_sdk(home: Home) -> None:
     write_profile(home.root, "nbp", kind="gemini", model="gemini-3-pro-image")
-    code = ("import sys\nfrom session_tui.cli.main import main\n"
-            f"main(['--home', {str(home.root)!r}, 'providers', '--json'])\n"
-            "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'httpx2'))), "
-            "file=sys.stderr)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    code = (
+        "import sys\nfrom session_tui.cli.main import main\n"
+        f"main(['--home', {str(home.root)!r}, 'providers', '--json'])\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('openai', 'httpx2'))), "
+        "file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert out.returncode == 0 and json.loads(out.stdout)
     assert out.stderr.strip() == ""

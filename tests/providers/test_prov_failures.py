@@ -11,13 +11,24 @@ from session_tui.errors import ConfigError, ProviderError
 from session_tui.paths import Home
 
 IMG = png()
-OK = {"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": b64(IMG)}}]},
-                      "finishReason": "STOP"}]}
+OK = {
+    "candidates": [
+        {
+            "content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": b64(IMG)}}]},
+            "finishReason": "STOP",
+        }
+    ]
+}
 
 
 def gemini_home(home: Home, url: str, **extra: object) -> Home:
-    fields: dict[str, object] = {"kind": "gemini", "base_url": url, "model": "gemini-3-pro-image",
-                                 "api_key_env": KEY_ENV, "max_retries": 0}
+    fields: dict[str, object] = {
+        "kind": "gemini",
+        "base_url": url,
+        "model": "gemini-3-pro-image",
+        "api_key_env": KEY_ENV,
+        "max_retries": 0,
+    }
     fields.update(extra)
     write_profile(home.root, "nbp", **fields)
     return home
@@ -35,32 +46,97 @@ def failed_turn(home: Home, prompt: str = "a fox on the beach") -> tuple[Provide
     return info.value, turn
 
 
-@pytest.mark.parametrize(("status", "body", "needle"), [
-    (401, {"error": {"code": 401, "message": "Request had invalid authentication credentials.",
-                     "status": "UNAUTHENTICATED"}}, "refused the API key from $SESSION_TUI_TEST_KEY (401, UNAUTHENTICATED)"),
-    (400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
-                     "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}}, "refused the API key"),
-    (403, {"error": {"code": 403, "message": "The caller does not have permission", "status": "PERMISSION_DENIED"}},
-     "denied access (403, PERMISSION_DENIED)"),
-    (404, {"error": {"code": 404, "message": "models/gemini-3-pro-image is not found", "status": "NOT_FOUND"}},
-     "does not know model 'gemini-3-pro-image'"),
-    (400, {"error": {"code": 400, "message": "Invalid value at imageSize", "status": "INVALID_ARGUMENT"}},
-     "rejected the request (400, INVALID_ARGUMENT): Invalid value at imageSize"),
-    (503, "<html><body>Service Unavailable</body></html>", "had a server error (503): Service Unavailable"),
-    (429, [{"error": {"code": 429, "message": "Resource has been exhausted", "status": "RESOURCE_EXHAUSTED"}}],
-     "rate limiting requests (429, RESOURCE_EXHAUSTED): Resource has been exhausted"),
-], ids=["401", "400-key", "403", "404", "400", "503-html", "429-list-wrapped"])
-def test_status_errors(home: Home, service: FakeService, key_env: str, status: int, body: object,
-                       needle: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "body", "needle"),
+    [
+        (
+            401,
+            {
+                "error": {
+                    "code": 401,
+                    "message": "Request had invalid authentication credentials.",
+                    "status": "UNAUTHENTICATED",
+                }
+            },
+            "refused the API key from $SESSION_TUI_TEST_KEY (401, UNAUTHENTICATED)",
+        ),
+        (
+            400,
+            {
+                "error": {
+                    "code": 400,
+                    "message": "API key not valid. Please pass a valid API key.",
+                    "status": "INVALID_ARGUMENT",
+                    "details": [{"reason": "API_KEY_INVALID"}],
+                }
+            },
+            "refused the API key",
+        ),
+        (
+            403,
+            {
+                "error": {
+                    "code": 403,
+                    "message": "The caller does not have permission",
+                    "status": "PERMISSION_DENIED",
+                }
+            },
+            "denied access (403, PERMISSION_DENIED)",
+        ),
+        (
+            404,
+            {
+                "error": {
+                    "code": 404,
+                    "message": "models/gemini-3-pro-image is not found",
+                    "status": "NOT_FOUND",
+                }
+            },
+            "does not know model 'gemini-3-pro-image'",
+        ),
+        (
+            400,
+            {"error": {"code": 400, "message": "Invalid value at imageSize", "status": "INVALID_ARGUMENT"}},
+            "rejected the request (400, INVALID_ARGUMENT): Invalid value at imageSize",
+        ),
+        (
+            503,
+            "<html><body>Service Unavailable</body></html>",
+            "had a server error (503): Service Unavailable",
+        ),
+        (
+            429,
+            [
+                {
+                    "error": {
+                        "code": 429,
+                        "message": "Resource has been exhausted",
+                        "status": "RESOURCE_EXHAUSTED",
+                    }
+                }
+            ],
+            "rate limiting requests (429, RESOURCE_EXHAUSTED): Resource has been exhausted",
+        ),
+    ],
+    ids=["401", "400-key", "403", "404", "400", "503-html", "429-list-wrapped"],
+)
+def test_status_errors(
+    home: Home, service: FakeService, key_env: str, status: int, body: object, needle: str
+) -> None:
     service.queue(Reply(status, body))
     error, _ = failed_turn(gemini_home(home, service.url))
     assert needle in error.message
     assert error.message.startswith("nbp (127.0.0.1)")
 
 
-def test_429_with_retry_after_is_retried_then_succeeds(home: Home, service: FakeService, key_env: str) -> None:
-    service.queue(Reply(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "0.01"}),
-                  Reply(503, "busy", {"Retry-After": "0.01"}), Reply(body=OK))
+def test_429_with_retry_after_is_retried_then_succeeds(
+    home: Home, service: FakeService, key_env: str
+) -> None:
+    service.queue(
+        Reply(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, {"Retry-After": "0.01"}),
+        Reply(503, "busy", {"Retry-After": "0.01"}),
+        Reply(body=OK),
+    )
     engine = make_engine(gemini_home(home, service.url, max_retries=2))
     engine.new_session("s")
     assert engine.send("s", "a fox").status == "ok"
@@ -69,26 +145,59 @@ def test_429_with_retry_after_is_retried_then_succeeds(home: Home, service: Fake
 
 
 def test_retries_exhausted_are_reported(home: Home, service: FakeService, key_env: str) -> None:
-    busy = Reply(500, {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}},
-                 {"Retry-After": "0.01"})
+    busy = Reply(
+        500,
+        {"error": {"code": 500, "message": "Internal error", "status": "INTERNAL"}},
+        {"Retry-After": "0.01"},
+    )
     service.queue(busy, busy)
     error, _ = failed_turn(gemini_home(home, service.url, max_retries=1))
     assert "after 2 attempts" in error.message and error.retryable
     assert len(service.posts()) == 2
 
 
-@pytest.mark.parametrize(("reply", "needle"), [
-    (Reply(body="{not json"), "not JSON ({not json)"),
-    (Reply(body=""), "not JSON (an empty body)"),
-    (Reply(body={"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png",
-                                                                          "data": b64(b"\x89PNG broken")}}]}}]}),
-     "cannot use"),
-    (Reply(body={"candidates": [{"content": {"parts": [{"inlineData": {"mimeType": "image/png",
-                                                                          "data": "!!not base64!!"}}]}}]}),
-     "not valid base64"),
-    (Reply(body={"candidates": []}), "without any candidate"),
-], ids=["malformed", "empty", "undecodable-image", "bad-base64", "no-candidates"])
-def test_unreadable_answers(home: Home, service: FakeService, key_env: str, reply: Reply, needle: str) -> None:
+@pytest.mark.parametrize(
+    ("reply", "needle"),
+    [
+        (Reply(body="{not json"), "not JSON ({not json)"),
+        (Reply(body=""), "not JSON (an empty body)"),
+        (
+            Reply(
+                body={
+                    "candidates": [
+                        {
+                            "content": {
+                                "parts": [
+                                    {"inlineData": {"mimeType": "image/png", "data": b64(b"\x89PNG broken")}}
+                                ]
+                            }
+                        }
+                    ]
+                }
+            ),
+            "cannot use",
+        ),
+        (
+            Reply(
+                body={
+                    "candidates": [
+                        {
+                            "content": {
+                                "parts": [{"inlineData": {"mimeType": "image/png", "data": "!!not base64!!"}}]
+                            }
+                        }
+                    ]
+                }
+            ),
+            "not valid base64",
+        ),
+        (Reply(body={"candidates": []}), "without any candidate"),
+    ],
+    ids=["malformed", "empty", "undecodable-image", "bad-base64", "no-candidates"],
+)
+def test_unreadable_answers(
+    home: Home, service: FakeService, key_env: str, reply: Reply, needle: str
+) -> None:
     service.queue(reply)
     error, _ = failed_turn(gemini_home(home, service.url))
     assert needle in error.message
@@ -115,8 +224,18 @@ def test_connection_refused(home: Home, key_env: str) -> None:
 
 
 def test_a_key_echoed_by_the_service_is_redacted(home: Home, service: FakeService, key_env: str) -> None:
-    service.queue(Reply(400, {"error": {"code": 400, "message": f"Bad key {KEY} for this project",
-                                        "status": "INVALID_ARGUMENT"}}))
+    service.queue(
+        Reply(
+            400,
+            {
+                "error": {
+                    "code": 400,
+                    "message": f"Bad key {KEY} for this project",
+                    "status": "INVALID_ARGUMENT",
+                }
+            },
+        )
+    )
     error, _ = failed_turn(gemini_home(home, service.url))
     assert KEY not in error.message and "[redacted]" in error.message
     assert KEY not in all_text(home.root)
@@ -132,8 +251,9 @@ def test_missing_key_fails_the_turn_before_sending(home: Home, service: FakeServ
     assert engine.load("s").turns[0].status == "failed"
 
 
-def test_openai_key_is_not_sent_to_a_custom_base_url(home: Home, service: FakeService,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_key_is_not_sent_to_a_custom_base_url(
+    home: Home, service: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-default-openai-key-000000")
     write_profile(home.root, "gw", kind="openai-chat", base_url=f"{service.url}/v1", model="some-model")
     engine = make_engine(home)

@@ -21,15 +21,23 @@ THOUGHT_IMG = png((9, 9, 9))
 
 def answer(image: bytes, signature: str, text: str = "Here she is.") -> dict[str, Any]:
     return {
-        "candidates": [{
-            "content": {"role": "model", "parts": [
-                {"text": "Planning the pose…", "thought": True},
-                {"inlineData": {"mimeType": "image/png", "data": b64(THOUGHT_IMG)}, "thought": True},
-                {"text": text, "thoughtSignature": f"{signature}-text"},
-                {"inlineData": {"mimeType": "image/png", "data": b64(image)}, "thoughtSignature": signature},
-            ]},
-            "finishReason": "STOP",
-        }],
+        "candidates": [
+            {
+                "content": {
+                    "role": "model",
+                    "parts": [
+                        {"text": "Planning the pose…", "thought": True},
+                        {"inlineData": {"mimeType": "image/png", "data": b64(THOUGHT_IMG)}, "thought": True},
+                        {"text": text, "thoughtSignature": f"{signature}-text"},
+                        {
+                            "inlineData": {"mimeType": "image/png", "data": b64(image)},
+                            "thoughtSignature": signature,
+                        },
+                    ],
+                },
+                "finishReason": "STOP",
+            }
+        ],
         "usageMetadata": {"promptTokenCount": 12, "candidatesTokenCount": 1290, "totalTokenCount": 1302},
         "modelVersion": "gemini-3-pro-image",
     }
@@ -37,12 +45,21 @@ def answer(image: bytes, signature: str, text: str = "Here she is.") -> dict[str
 
 @pytest.fixture
 def gemini_home(home: Home, service: FakeService, key_env: str) -> Home:
-    write_profile(home.root, "nbp", kind="gemini", base_url=service.url, model="gemini-3-pro-image",
-                  api_key_env=KEY_ENV, max_retries=1)
+    write_profile(
+        home.root,
+        "nbp",
+        kind="gemini",
+        base_url=service.url,
+        model="gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        max_retries=1,
+    )
     return home
 
 
-def test_two_turns_echo_model_parts_with_signatures(gemini_home: Home, service: FakeService, ref_png: Path) -> None:
+def test_two_turns_echo_model_parts_with_signatures(
+    gemini_home: Home, service: FakeService, ref_png: Path
+) -> None:
     service.queue(Reply(body=answer(IMG1, "sig-one")), Reply(body=answer(IMG2, "sig-two")))
     engine = make_engine(gemini_home)
     engine.new_session("g", refs=[RefInput(ref_png, "front")])
@@ -57,8 +74,10 @@ def test_two_turns_echo_model_parts_with_signatures(gemini_home: Home, service: 
     assert req1.headers["x-goog-api-key"] == KEY
     assert "authorization" not in req1.headers
     body1 = req1.json
-    assert body1["generationConfig"] == {"responseModalities": ["TEXT", "IMAGE"],
-                                         "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"}}
+    assert body1["generationConfig"] == {
+        "responseModalities": ["TEXT", "IMAGE"],
+        "imageConfig": {"aspectRatio": "16:9", "imageSize": "2K"},
+    }
     assert body1["contents"][0]["parts"][0]["inline_data"]["data"] == b64(ref_png.read_bytes())
 
     contents = req2.json["contents"]
@@ -67,7 +86,10 @@ def test_two_turns_echo_model_parts_with_signatures(gemini_home: Home, service: 
     # every model part comes back as received: thought text, signed text, signed image (thought image skipped)
     assert model_parts[0] == {"text": "Planning the pose…", "thought": True}
     assert model_parts[1] == {"text": "Here she is.", "thoughtSignature": "sig-one-text"}
-    assert model_parts[2] == {"inlineData": {"mimeType": "image/png", "data": b64(IMG1)}, "thoughtSignature": "sig-one"}
+    assert model_parts[2] == {
+        "inlineData": {"mimeType": "image/png", "data": b64(IMG1)},
+        "thoughtSignature": "sig-one",
+    }
     assert contents[2]["parts"][-1]["text"] == second.prompt_sent
     assert second.request["turns_sent"] == 3
     # the turn stores the signature, not a second copy of the image
@@ -79,8 +101,17 @@ def test_two_turns_echo_model_parts_with_signatures(gemini_home: Home, service: 
 def test_safety_blocks_fail_the_turn_and_keep_the_prompt(gemini_home: Home, service: FakeService) -> None:
     service.queue(
         Reply(body={"promptFeedback": {"blockReason": "PROHIBITED_CONTENT"}}),
-        Reply(body={"candidates": [{"finishReason": "IMAGE_SAFETY", "finishMessage": "Unsafe image.",
-                                    "content": {"parts": [{"text": "I can't draw that."}]}}]}),
+        Reply(
+            body={
+                "candidates": [
+                    {
+                        "finishReason": "IMAGE_SAFETY",
+                        "finishMessage": "Unsafe image.",
+                        "content": {"parts": [{"text": "I can't draw that."}]},
+                    }
+                ]
+            }
+        ),
         Reply(body={"candidates": [{"finishReason": "NO_IMAGE", "content": {"parts": []}}]}),
     )
     engine = make_engine(gemini_home)
@@ -90,13 +121,24 @@ def test_safety_blocks_fail_the_turn_and_keep_the_prompt(gemini_home: Home, serv
             engine.send("g", prompt)
         assert needle in info.value.message
     turns = engine.load("g").turns
-    assert [(t.status, t.prompt) for t in turns] == [("failed", "one"), ("failed", "two"), ("failed", "three")]
+    assert [(t.status, t.prompt) for t in turns] == [
+        ("failed", "one"),
+        ("failed", "two"),
+        ("failed", "three"),
+    ]
     assert "safety" in turns[1].error and turns[1].reply_text == "I can't draw that."
 
 
 def test_text_only_answer_is_kept(gemini_home: Home, service: FakeService) -> None:
-    service.queue(Reply(body={"candidates": [{"finishReason": "STOP",
-                                              "content": {"parts": [{"text": "Which scarf do you mean?"}]}}]}))
+    service.queue(
+        Reply(
+            body={
+                "candidates": [
+                    {"finishReason": "STOP", "content": {"parts": [{"text": "Which scarf do you mean?"}]}}
+                ]
+            }
+        )
+    )
     engine = make_engine(gemini_home)
     engine.new_session("g")
     with pytest.raises(ProviderError, match="text but no image"):
@@ -113,12 +155,23 @@ def test_lowercase_size_never_reaches_the_wire(gemini_home: Home, service: FakeS
     assert service.requests == []
 
 
-def test_thread_too_big_is_condensed_to_the_last_image(home: Home, service: FakeService, key_env: str) -> None:
+def test_thread_too_big_is_condensed_to_the_last_image(
+    home: Home, service: FakeService, key_env: str
+) -> None:
     # A budget that holds one echoed image but not two: the third turn sends only the last image.
     big1, big2 = _noise_png(1), _noise_png(2)
-    write_profile(home.root, "nbp", kind="gemini", base_url=service.url, model="gemini-3-pro-image",
-                  api_key_env=KEY_ENV, request_budget_mb=round(len(big1) * 1.9 / 1_000_000, 3))
-    service.queue(Reply(body=answer(big1, "s1")), Reply(body=answer(big2, "s2")), Reply(body=answer(IMG1, "s3")))
+    write_profile(
+        home.root,
+        "nbp",
+        kind="gemini",
+        base_url=service.url,
+        model="gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        request_budget_mb=round(len(big1) * 1.9 / 1_000_000, 3),
+    )
+    service.queue(
+        Reply(body=answer(big1, "s1")), Reply(body=answer(big2, "s2")), Reply(body=answer(IMG1, "s3"))
+    )
     engine = make_engine(home)
     engine.new_session("g")
     engine.send("g", "one")
@@ -144,19 +197,34 @@ def _noise_png(seed: int) -> bytes:
     return out.getvalue()
 
 
-def test_check_looks_the_model_up_with_the_key_header(gemini_home: Home, service: FakeService,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_looks_the_model_up_with_the_key_header(
+    gemini_home: Home, service: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-ambient-000000000")
-    service.routes["/v1beta/models/gemini-3-pro-image"] = Reply(body={
-        "name": "models/gemini-3-pro-image", "displayName": "Nano Banana Pro",
-        "supportedGenerationMethods": ["generateContent", "countTokens"]})
+    service.routes["/v1beta/models/gemini-3-pro-image"] = Reply(
+        body={
+            "name": "models/gemini-3-pro-image",
+            "displayName": "Nano Banana Pro",
+            "supportedGenerationMethods": ["generateContent", "countTokens"],
+        }
+    )
     engine = make_engine(gemini_home)
     sentence = engine.provider("nbp").check()
-    assert sentence == ("nbp (127.0.0.1): reached, the key works, and model 'gemini-3-pro-image' "
-                        "(Nano Banana Pro) is available.")
+    assert sentence == (
+        "nbp (127.0.0.1): reached, the key works, and model 'gemini-3-pro-image' "
+        "(Nano Banana Pro) is available."
+    )
     seen = service.requests[-1]
     assert seen.headers["x-goog-api-key"] == KEY and "authorization" not in seen.headers
-    service.routes["/v1beta/models/gemini-3-pro-image"] = Reply(403, {"error": {
-        "code": 403, "message": "Method doesn't allow unregistered callers.", "status": "PERMISSION_DENIED"}})
+    service.routes["/v1beta/models/gemini-3-pro-image"] = Reply(
+        403,
+        {
+            "error": {
+                "code": 403,
+                "message": "Method doesn't allow unregistered callers.",
+                "status": "PERMISSION_DENIED",
+            }
+        },
+    )
     with pytest.raises(ProviderError, match="denied access"):
         engine.provider("nbp").check()

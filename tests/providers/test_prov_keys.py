@@ -16,7 +16,9 @@ from session_tui.providers.keys import read_keys, resolve_api_key, save_key
 def test_the_named_variable_comes_first(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MY_GATEWAY_KEY", "from-env")
     save_key(home, "gw", "from-file")
-    profile = Profile(kind="openai-chat", base_url="https://gateway.example/v1", model="m", api_key_env="MY_GATEWAY_KEY")
+    profile = Profile(
+        kind="openai-chat", base_url="https://gateway.example/v1", model="m", api_key_env="MY_GATEWAY_KEY"
+    )
     assert resolve_api_key(profile, home, name="gw") == "from-env"
     monkeypatch.delenv("MY_GATEWAY_KEY")
     assert resolve_api_key(profile, home, name="gw") == "from-file"
@@ -25,8 +27,12 @@ def test_the_named_variable_comes_first(home: Home, monkeypatch: pytest.MonkeyPa
 def test_default_openai_key_only_for_openai(home: Home, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
     assert resolve_api_key(Profile(kind="openai-images", model="gpt-image-1"), home) == "sk-openai"
-    assert resolve_api_key(Profile(kind="openai-images", model="gpt-image-1",
-                                   base_url="https://api.openai.com/v1"), home) == "sk-openai"
+    assert (
+        resolve_api_key(
+            Profile(kind="openai-images", model="gpt-image-1", base_url="https://api.openai.com/v1"), home
+        )
+        == "sk-openai"
+    )
     gateway = Profile(kind="openai-chat", model="m", base_url="https://gateway.example/v1")
     with pytest.raises(ConfigError, match="add api_key_env"):
         resolve_api_key(gateway, home, name="gw")

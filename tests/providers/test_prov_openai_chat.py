@@ -18,25 +18,44 @@ IMG2 = png((0, 255, 0))
 
 
 def completion(message: dict[str, Any], finish: str = "stop", **choice: Any) -> dict[str, Any]:
-    return {"id": "gen-1", "object": "chat.completion", "created": 1, "model": "google/gemini-3-pro-image",
-            "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish, **choice}],
-            "usage": {"prompt_tokens": 5, "completion_tokens": 1290, "total_tokens": 1295}}
+    return {
+        "id": "gen-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "google/gemini-3-pro-image",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish, **choice}
+        ],
+        "usage": {"prompt_tokens": 5, "completion_tokens": 1290, "total_tokens": 1295},
+    }
 
 
 def openrouter(image: bytes, text: str = "") -> dict[str, Any]:
-    return completion({"content": text, "images": [
-        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(image)}"}}]})
+    return completion(
+        {
+            "content": text,
+            "images": [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(image)}"}}],
+        }
+    )
 
 
 @pytest.fixture
 def chat_home(home: Home, service: FakeService, key_env: str) -> Home:
-    write_profile(home.root, "router", kind="openai-chat", base_url=f"{service.url}/api/v1",
-                  model="google/gemini-3-pro-image", api_key_env=KEY_ENV, max_retries=1)
+    write_profile(
+        home.root,
+        "router",
+        kind="openai-chat",
+        base_url=f"{service.url}/api/v1",
+        model="google/gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        max_retries=1,
+    )
     return home
 
 
-def test_two_turns_carry_the_earlier_image_back(chat_home: Home, service: FakeService, ref_png: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_turns_carry_the_earlier_image_back(
+    chat_home: Home, service: FakeService, ref_png: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # neither an ambient Authorization header nor OpenAI org ids from the environment reach a gateway
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "Authorization: Bearer sk-ambient-000000000")
     monkeypatch.setenv("OPENAI_ORG_ID", "org-123")
@@ -56,11 +75,15 @@ def test_two_turns_carry_the_earlier_image_back(chat_home: Home, service: FakeSe
     assert "seed" not in body1
     messages = req2.json["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
-    assert messages[0]["content"][0]["image_url"]["url"] == f"data:image/png;base64,{b64(ref_png.read_bytes())}"
+    assert (
+        messages[0]["content"][0]["image_url"]["url"] == f"data:image/png;base64,{b64(ref_png.read_bytes())}"
+    )
     assert messages[1]["content"] == "A fox."
     # the image of turn 1 travels with the next prompt, not just its text
-    assert messages[2]["content"][0] == {"type": "image_url",
-                                         "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"}}
+    assert messages[2]["content"][0] == {
+        "type": "image_url",
+        "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"},
+    }
     assert messages[2]["content"][-1] == {"type": "text", "text": second.prompt_sent}
     assert first.request["images"][0]["role"] == "reference"
     assert [i["role"] for i in second.request["images"]] == ["reference", "last"]
@@ -68,12 +91,23 @@ def test_two_turns_carry_the_earlier_image_back(chat_home: Home, service: FakeSe
     assert KEY not in all_text(chat_home.root)
 
 
-@pytest.mark.parametrize("message", [
-    {"content": f"Here: ![image](data:image/png;base64,{b64(IMG1)}) done"},
-    {"content": [{"type": "text", "text": "Here."},
-                 {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"}}]},
-    {"content": "", "images": [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"}}]},
-], ids=["markdown-data-url", "content-parts", "message-images"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"content": f"Here: ![image](data:image/png;base64,{b64(IMG1)}) done"},
+        {
+            "content": [
+                {"type": "text", "text": "Here."},
+                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"}},
+            ]
+        },
+        {
+            "content": "",
+            "images": [{"type": "image_url", "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"}}],
+        },
+    ],
+    ids=["markdown-data-url", "content-parts", "message-images"],
+)
 def test_every_documented_image_place(chat_home: Home, service: FakeService, message: dict[str, Any]) -> None:
     service.queue(Reply(body=completion(message)))
     engine = make_engine(chat_home)
@@ -95,8 +129,10 @@ def test_markdown_http_image_is_downloaded_without_the_key(chat_home: Home, serv
 
 
 def test_content_filter_is_a_safety_failure(chat_home: Home, service: FakeService) -> None:
-    service.queue(Reply(body=completion({"content": None}, finish="content_filter")),
-                  Reply(body=completion({"content": "No."}, native_finish_reason="IMAGE_SAFETY")))
+    service.queue(
+        Reply(body=completion({"content": None}, finish="content_filter")),
+        Reply(body=completion({"content": "No."}, native_finish_reason="IMAGE_SAFETY")),
+    )
     engine = make_engine(chat_home)
     engine.new_session("c")
     for prompt in ("one", "two"):

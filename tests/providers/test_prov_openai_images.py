@@ -17,15 +17,30 @@ IMG2 = png((0, 255, 0))
 
 
 def images_answer(image: bytes) -> dict[str, object]:
-    return {"created": 1, "data": [{"b64_json": b64(image)}], "output_format": "png",
-            "usage": {"input_tokens": 50, "output_tokens": 4000, "total_tokens": 4050,
-                      "input_tokens_details": {"image_tokens": 0, "text_tokens": 50}}}
+    return {
+        "created": 1,
+        "data": [{"b64_json": b64(image)}],
+        "output_format": "png",
+        "usage": {
+            "input_tokens": 50,
+            "output_tokens": 4000,
+            "total_tokens": 4050,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": 50},
+        },
+    }
 
 
 @pytest.fixture
 def gpt_home(home: Home, service: FakeService, key_env: str) -> Home:
-    write_profile(home.root, "gpt", kind="openai-images", base_url=f"{service.url}/v1", model="gpt-image-1.5",
-                  api_key_env=KEY_ENV, max_retries=0)
+    write_profile(
+        home.root,
+        "gpt",
+        kind="openai-images",
+        base_url=f"{service.url}/v1",
+        model="gpt-image-1.5",
+        api_key_env=KEY_ENV,
+        max_retries=0,
+    )
     return home
 
 
@@ -61,8 +76,18 @@ def test_gpt_image_refuses_ratios_it_has_no_size_for(gpt_home: Home, service: Fa
 
 
 def test_moderation_blocked_is_a_safety_failure(gpt_home: Home, service: FakeService) -> None:
-    service.queue(Reply(400, {"error": {"message": "Your request was rejected by the safety system.",
-                                        "type": "image_generation_user_error", "code": "moderation_blocked"}}))
+    service.queue(
+        Reply(
+            400,
+            {
+                "error": {
+                    "message": "Your request was rejected by the safety system.",
+                    "type": "image_generation_user_error",
+                    "code": "moderation_blocked",
+                }
+            },
+        )
+    )
     engine = make_engine(gpt_home)
     engine.new_session("i")
     with pytest.raises(ProviderError, match=r"safety reasons \(moderation_blocked\)"):
@@ -72,8 +97,15 @@ def test_moderation_blocked_is_a_safety_failure(gpt_home: Home, service: FakeSer
 
 @pytest.fixture
 def compat_home(home: Home, service: FakeService, key_env: str) -> Home:
-    write_profile(home.root, "gcompat", kind="openai-images", base_url=f"{service.url}/v1beta/openai",
-                  model="gemini-3-pro-image", api_key_env=KEY_ENV, max_retries=0)
+    write_profile(
+        home.root,
+        "gcompat",
+        kind="openai-images",
+        base_url=f"{service.url}/v1beta/openai",
+        model="gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        max_retries=0,
+    )
     return home
 
 
@@ -93,8 +125,20 @@ def test_gemini_compat_generates_and_refuses_to_edit(compat_home: Home, service:
 
 
 def test_gemini_compat_list_wrapped_error(compat_home: Home, service: FakeService) -> None:
-    service.queue(Reply(400, [{"error": {"code": 400, "message": "Image generation is not enabled for this key.",
-                                         "status": "INVALID_ARGUMENT"}}]))
+    service.queue(
+        Reply(
+            400,
+            [
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "Image generation is not enabled for this key.",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                }
+            ],
+        )
+    )
     engine = make_engine(compat_home)
     engine.new_session("g")
     with pytest.raises(ProviderError) as info:
@@ -103,10 +147,17 @@ def test_gemini_compat_list_wrapped_error(compat_home: Home, service: FakeServic
     assert "Image generation is not enabled for this key" in info.value.message
 
 
-def test_references_over_the_limit_are_refused_before_sending(home: Home, service: FakeService, key_env: str,
-                                                              tmp_path: Path) -> None:
-    write_profile(home.root, "gcompat", kind="openai-images", base_url=f"{service.url}/v1beta/openai",
-                  model="gemini-3-pro-image", api_key_env=KEY_ENV)
+def test_references_over_the_limit_are_refused_before_sending(
+    home: Home, service: FakeService, key_env: str, tmp_path: Path
+) -> None:
+    write_profile(
+        home.root,
+        "gcompat",
+        kind="openai-images",
+        base_url=f"{service.url}/v1beta/openai",
+        model="gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+    )
     ref = tmp_path / "r.png"
     ref.write_bytes(png())
     with pytest.raises(InvalidInput, match="the limit is 0"):

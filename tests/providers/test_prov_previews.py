@@ -28,14 +28,44 @@ def picture(fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
 def test_a_network_turn_is_scored_from_its_check_and_a_rescore_agrees(
-        home: Home, service: FakeService, key_env: str, ref_png: Path, monkeypatch: pytest.MonkeyPatch,
-        fmt: str) -> None:
-    write_profile(home.root, "router", kind="openai-chat", base_url=f"{service.url}/api/v1",
-                  model="google/gemini-3-pro-image", api_key_env=KEY_ENV, max_retries=0)
+    home: Home, service: FakeService, key_env: str, ref_png: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    write_profile(
+        home.root,
+        "router",
+        kind="openai-chat",
+        base_url=f"{service.url}/api/v1",
+        model="google/gemini-3-pro-image",
+        api_key_env=KEY_ENV,
+        max_retries=0,
+    )
     mime = f"image/{fmt.lower()}"
-    service.queue(Reply(body={"id": "g", "object": "chat.completion", "created": 1, "model": "m", "choices": [
-        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "", "images": [
-            {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{b64(picture(fmt))}"}}]}}]}))
+    service.queue(
+        Reply(
+            body={
+                "id": "g",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "m",
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {
+                            "role": "assistant",
+                            "content": "",
+                            "images": [
+                                {
+                                    "type": "image_url",
+                                    "image_url": {"url": f"data:{mime};base64,{b64(picture(fmt))}"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     decoded: list[int] = []
 
     def counting(data: bytes) -> Any:
@@ -44,8 +74,11 @@ def test_a_network_turn_is_scored_from_its_check_and_a_rescore_agrees(
 
     monkeypatch.setattr(scoring_session, "open_small", counting)
     engine = make_engine(home)
-    engine.new_session("c", character=CharacterSpec(palette=["#FF8C00", "#FFFFFF"]),
-                       refs=[RefInput(ref_png, "front", "front")])
+    engine.new_session(
+        "c",
+        character=CharacterSpec(palette=["#FF8C00", "#FFFFFF"]),
+        refs=[RefInput(ref_png, "front", "front")],
+    )
     turn = engine.send("c", "on the beach")
     assert turn.status == "ok" and decoded == []
     assert set(turn.score["parts"]) == {"palette", "histogram", "phash"}

@@ -75,6 +75,7 @@ def factory(cls: type[Provider], **attrs: Any) -> Callable[[Config, str | None, 
         for key, value in attrs.items():
             setattr(provider, key, value)
         return provider
+
     return make
 
 
@@ -82,6 +83,7 @@ def factory(cls: type[Provider], **attrs: Any) -> Callable[[Config, str | None, 
 def make_app() -> Callable[..., SessionTuiApp]:
     def make(engine: Engine, start: str | None = None) -> SessionTuiApp:
         return SessionTuiApp(engine, start=start, image_class=HalfcellImage, cursor_blink=False)
+
     return make
 
 

@@ -63,7 +63,9 @@ async def test_first_paint_mounts_a_window_and_reads_only_visible_images(home: H
         # Scrolling to the top mounts the page before it and keeps the view where it was.
         first = next(iter(conversation.query_children(TurnView)))
         conversation.scroll_home(animate=False)
-        assert await eventually(pilot, lambda: len(list(conversation.query_children(TurnView))) == WINDOW + 2 * PAGE)
+        assert await eventually(
+            pilot, lambda: len(list(conversation.query_children(TurnView))) == WINDOW + 2 * PAGE
+        )
         await settle(pilot)
         assert conversation.scroll_y == first.virtual_region.y - 1 > 0
         assert app.thumbnails.reads > reads
@@ -72,7 +74,9 @@ async def test_first_paint_mounts_a_window_and_reads_only_visible_images(home: H
         assert await eventually(pilot, lambda: conversation.view_of(1) is not None)
         assert not list(conversation.query_children(Button))  # everything is shown now
         conversation.scroll_home(animate=False)
-        assert await eventually(pilot, lambda: conversation.query_one("#turn-1", TurnView).query_one(ImageSlot).loaded)
+        assert await eventually(
+            pilot, lambda: conversation.query_one("#turn-1", TurnView).query_one(ImageSlot).loaded
+        )
 
 
 async def test_thumbnails_are_cached_across_a_reload(home: Home, make_app) -> None:
@@ -80,7 +84,9 @@ async def test_thumbnails_are_cached_across_a_reload(home: Home, make_app) -> No
     app = make_app(engine, start="long")
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert await eventually(pilot, lambda: app.screen.query_one("#turn-3", TurnView).query_one(ImageSlot).loaded)
+        assert await eventually(
+            pilot, lambda: app.screen.query_one("#turn-3", TurnView).query_one(ImageSlot).loaded
+        )
         reads = app.thumbnails.reads
         await pilot.press("f5")
         await settle(pilot)
@@ -133,7 +139,9 @@ async def test_turns_sent_in_a_long_session_stay_among_those_read(home: Home, ma
         for i in range(PAGE + 2):  # more new turns than the first read had room for
             before = screen.state.session.turn_count
             await pilot.press(*f"more {i}", "enter")
-            assert await eventually(pilot, lambda: screen.state.session.turn_count == before + 1 and not screen.generating)
+            assert await eventually(
+                pilot, lambda: screen.state.session.turn_count == before + 1 and not screen.generating
+            )
         await settle(pilot)
         read = {t.index for t in screen.state.session.turns}
         mounted = [v.turn.index for v in screen.query_one(Conversation).query_children(TurnView)]

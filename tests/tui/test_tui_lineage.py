@@ -33,7 +33,9 @@ async def test_approve_the_newest_image_with_label_and_note(engine: Engine, make
         [cp] = engine.load("demo").checkpoints
         assert (cp.id, cp.turn, cp.label, cp.note) == ("cp1", 2, "beach", "the one")
         assert [c.id for c in [app.screen.query_one(CheckpointsPanel).highlighted()] if c] == ["cp1"]
-        assert "★ cp1 beach" in str(app.screen.query_one("#turn-2", TurnView).query_one(".turn-checkpoint").render())
+        assert "★ cp1 beach" in str(
+            app.screen.query_one("#turn-2", TurnView).query_one(".turn-checkpoint").render()
+        )
 
 
 async def test_a_duplicate_label_is_refused_inside_the_form(engine: Engine, make_app) -> None:
@@ -65,16 +67,21 @@ async def test_enter_on_a_checkpoint_jumps_to_its_turn(engine: Engine, make_app)
         assert conversation.scroll_y < conversation.max_scroll_y
 
 
-async def test_reset_by_promotion_carries_the_image_chosen_refs_and_spec(engine: Engine, make_app, png: Path,
-                                                                         tmp_path: Path) -> None:
+async def test_reset_by_promotion_carries_the_image_chosen_refs_and_spec(
+    engine: Engine, make_app, png: Path, tmp_path: Path
+) -> None:
     from PIL import Image
 
     side = tmp_path / "side.png"
     Image.new("RGB", (40, 40), (10, 20, 200)).save(side)
     from session_tui.model import CharacterSpec
 
-    offline_session(engine, turns=2, refs=[RefInput(png, "front"), RefInput(side, "side")],
-                    character=CharacterSpec(name="Little Orange", hair="orange pigtails"))
+    offline_session(
+        engine,
+        turns=2,
+        refs=[RefInput(png, "front"), RefInput(side, "side")],
+        character=CharacterSpec(name="Little Orange", hair="orange pigtails"),
+    )
     engine.approve("demo", turn=1, label="best")
     app = make_app(engine, start="demo")
     async with app.run_test(size=SIZE) as pilot:

@@ -102,8 +102,11 @@ async def test_f1_explains_the_focused_area(engine: Engine, make_app) -> None:
 
 
 def _described(cls: type) -> list[str]:
-    return [b.action.removeprefix("screen.") for b in cls.__dict__.get("BINDINGS", [])
-            if isinstance(b, Binding) and b.description]
+    return [
+        b.action.removeprefix("screen.")
+        for b in cls.__dict__.get("BINDINGS", [])
+        if isinstance(b, Binding) and b.description
+    ]
 
 
 async def test_every_action_is_in_the_command_palette(engine: Engine, make_app) -> None:
@@ -140,7 +143,9 @@ async def test_enter_on_a_turn_shows_it_full_size(engine: Engine, make_app) -> N
 
 
 def test_spec_round_trips_through_toml() -> None:
-    spec = CharacterSpec(name="小橙", hair='orange "pigtails"\nbraided', palette=["#FF8C00"], keep=["same blush"])
+    spec = CharacterSpec(
+        name="小橙", hair='orange "pigtails"\nbraided', palette=["#FF8C00"], keep=["same blush"]
+    )
     assert spec_from_toml(spec_to_toml(spec)) == spec
     with pytest.raises(InvalidInput, match="not valid TOML"):
         spec_from_toml("name = ")

@@ -63,8 +63,9 @@ async def test_add_relabel_and_remove_a_reference(engine: Engine, make_app, png:
         assert refs_title(app) == "References 0/14"
 
 
-async def test_references_count_against_the_providers_limit(home: Home, make_app, png: Path,
-                                                           tmp_path: Path) -> None:
+async def test_references_count_against_the_providers_limit(
+    home: Home, make_app, png: Path, tmp_path: Path
+) -> None:
     from PIL import Image
 
     engine = Engine(home, provider_factory=factory(FailingProvider))  # accepts at most 3
@@ -146,8 +147,9 @@ async def test_a_provider_that_refuses_the_size_puts_the_saved_value_back(home: 
 
     class Small(OfflineProvider):
         def capabilities(self) -> Capabilities:
-            return Capabilities(multi_turn=True, max_references=14, seed_honoured=True, is_model=False,
-                                image_sizes=("1K",))
+            return Capabilities(
+                multi_turn=True, max_references=14, seed_honoured=True, is_model=False, image_sizes=("1K",)
+            )
 
     engine = Engine(home, provider_factory=factory(Small))
     engine.new_session("demo")
@@ -172,12 +174,13 @@ async def test_character_spec_is_viewable_and_editable(engine: Engine, make_app)
         assert isinstance(form, CharacterScreen)
         area = form.query_one("#character-text", TextArea)
         assert 'name = ""' in area.text
-        area.text = area.text.replace('palette = []', 'palette = ["orange"]')
+        area.text = area.text.replace("palette = []", 'palette = ["orange"]')
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "not a hex colour" in str(form.query_one("#form-error").render())
         area.text = area.text.replace('palette = ["orange"]', 'palette = ["#ff8c00"]').replace(
-            'name = ""', 'name = "小蓝"')
+            'name = ""', 'name = "小蓝"'
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)

@@ -33,7 +33,9 @@ async def test_enter_sends_a_turn_that_is_stored_and_shown(engine: Engine, make_
         assert "#1" in str(views[0].query_one(".turn-meta").render())
 
 
-async def test_ctrl_j_makes_a_multi_line_prompt_and_up_recalls_earlier_prompts(engine: Engine, make_app) -> None:
+async def test_ctrl_j_makes_a_multi_line_prompt_and_up_recalls_earlier_prompts(
+    engine: Engine, make_app
+) -> None:
     offline_session(engine, turns=2)
     app = make_app(engine, start="demo")
     async with app.run_test(size=SIZE) as pilot:
@@ -64,7 +66,11 @@ async def test_failing_provider_notifies_the_reason_and_keeps_the_prompt(home: H
         messages = notifications(app)
         assert any(FailingProvider.reason in m for m in messages), messages
         turn = engine.load("demo").turns[-1]
-        assert (turn.status, turn.prompt, turn.error) == ("failed", "make the scarf blue", FailingProvider.reason)
+        assert (turn.status, turn.prompt, turn.error) == (
+            "failed",
+            "make the scarf blue",
+            FailingProvider.reason,
+        )
         assert app.screen.query_one("#turn-1", TurnView).has_class("-failed")
 
 

@@ -26,7 +26,9 @@ class AddReferenceScreen(FormScreen[RefInput, Session]):
         self.limit = limit
 
     def fields(self) -> ComposeResult:
-        yield Static(f"The session has {self.count} of at most {self.limit} references.", classes="form-explain")
+        yield Static(
+            f"The session has {self.count} of at most {self.limit} references.", classes="form-explain"
+        )
         yield Label("Image file (Tab completes)")
         yield PathInput(placeholder="~/pictures/front.png", id="ref-path")
         yield Label("Label")
@@ -39,5 +41,8 @@ class AddReferenceScreen(FormScreen[RefInput, Session]):
         if not path:
             raise InvalidInput("Give the path of an image file.")
         role = self.query_one("#ref-role", Select).value
-        return RefInput(Path(path), self.query_one("#ref-label", Input).value.strip(),
-                        role if isinstance(role, str) else "other")
+        return RefInput(
+            Path(path),
+            self.query_one("#ref-label", Input).value.strip(),
+            role if isinstance(role, str) else "other",
+        )

@@ -27,12 +27,15 @@ class ApproveScreen(FormScreen[ApproveValues, Checkpoint]):
         self.turn = turn
 
     def fields(self) -> ComposeResult:
-        yield Static(f"Turn {self.turn.index}: {self.turn.prompt[:200]}", classes="form-explain", markup=False)
+        yield Static(
+            f"Turn {self.turn.index}: {self.turn.prompt[:200]}", classes="form-explain", markup=False
+        )
         yield Label("Label (short, unique in this session)")
         yield Input(id="approve-label", placeholder="e.g. beach-blue")
         yield Label("Note")
         yield Input(id="approve-note", placeholder="why this one")
 
     def values(self) -> ApproveValues:
-        return ApproveValues(self.query_one("#approve-label", Input).value,
-                             self.query_one("#approve-note", Input).value)
+        return ApproveValues(
+            self.query_one("#approve-label", Input).value, self.query_one("#approve-note", Input).value
+        )

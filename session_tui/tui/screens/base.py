@@ -38,8 +38,12 @@ def notify_error(node: DOMNode, exc: SessionTuiError) -> None:
     node.app.notify(exc.message, title=exc.title, severity="error", timeout=8)
 
 
-def run_engine(node: DOMNode, job: Callable[[], T], done: Callable[[T], Any] | None = None,
-               failed: Callable[[SessionTuiError], Any] | None = None) -> None:
+def run_engine(
+    node: DOMNode,
+    job: Callable[[], T],
+    done: Callable[[T], Any] | None = None,
+    failed: Callable[[SessionTuiError], Any] | None = None,
+) -> None:
     """Run ``job`` (engine calls: file locks, disk, network) in a thread, then ``done`` on the UI thread.
 
     A refusal or failure becomes ``failed`` (default: an error notification), never a crash.

@@ -50,8 +50,11 @@ class CharacterScreen(FormScreen[CharacterSpec, object]):
         self.spec = spec
 
     def fields(self) -> ComposeResult:
-        yield Static("TOML, any language. Lists: accessories, palette (#RRGGBB), keep (what must not change). "
-                     "ctrl+s saves.", classes="form-explain")
+        yield Static(
+            "TOML, any language. Lists: accessories, palette (#RRGGBB), keep (what must not change). "
+            "ctrl+s saves.",
+            classes="form-explain",
+        )
         yield TextArea(spec_to_toml(self.spec), language=None, id="character-text", soft_wrap=True)
 
     def values(self) -> CharacterSpec:

@@ -27,16 +27,22 @@ class ExportScreen(FormScreen[ExportValues, tuple[ExportResult, int]]):
     TITLE_TEXT = "Export checkpoints"
     OK_LABEL = "Export"
 
-    def __init__(self, checkpoints: list[Checkpoint], default_out: Path,
-                 job: Callable[[ExportValues], tuple[ExportResult, int]]) -> None:
+    def __init__(
+        self,
+        checkpoints: list[Checkpoint],
+        default_out: Path,
+        job: Callable[[ExportValues], tuple[ExportResult, int]],
+    ) -> None:
         super().__init__(job)
         self.checkpoints = checkpoints
         self.default_out = default_out
 
     def fields(self) -> ComposeResult:
         yield Label("Checkpoints (Space toggles)")
-        yield SelectionList[str](*[(f"{c.id} {c.label} · turn {c.turn}".strip(), c.id, True)
-                                   for c in self.checkpoints], id="export-which")
+        yield SelectionList[str](
+            *[(f"{c.id} {c.label} · turn {c.turn}".strip(), c.id, True) for c in self.checkpoints],
+            id="export-which",
+        )
         yield Label("As")
         with RadioSet(id="export-kind"):
             yield RadioButton("PNG files in a folder", value=True, id="export-folder")

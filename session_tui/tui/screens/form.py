@@ -94,8 +94,16 @@ class FormScreen(ModalScreen[R | None], Generic[V, R]):
 class TextFormScreen(FormScreen[str, Any]):
     """One line of text: a name for a fork, a label for a reference."""
 
-    def __init__(self, title: str, label: str, value: str, job: Callable[[str], Any], *, ok: str = "OK",
-                 explain: str = "") -> None:
+    def __init__(
+        self,
+        title: str,
+        label: str,
+        value: str,
+        job: Callable[[str], Any],
+        *,
+        ok: str = "OK",
+        explain: str = "",
+    ) -> None:
         super().__init__(job)
         self.TITLE_TEXT = title
         self.OK_LABEL = ok

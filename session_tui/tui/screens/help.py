@@ -12,7 +12,9 @@ from textual.widgets import Markdown
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "Close help", tooltip="Back to where you were")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "close", "Close help", tooltip="Back to where you were")
+    ]
 
     def __init__(self, text: str) -> None:
         super().__init__()

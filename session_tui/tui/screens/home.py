@@ -33,14 +33,21 @@ COLUMNS = ("Session", "Provider / model", "Turns", "Checkpoints", "Last change",
 def row_of(s: SessionSummary, children: list[str]) -> list[Text]:
     if s.error:
         return [Text(s.name), Text(f"damaged: {s.error}", "red"), Text(), Text(), Text(), Text()]
-    return [Text(s.name, "bold"), Text(f"{s.provider} / {s.model}"), Text(str(s.turns)), Text(str(s.checkpoints)),
-            Text(f"{s.modified_at:%Y-%m-%d %H:%M}"), Text(lineage(s, children))]
+    return [
+        Text(s.name, "bold"),
+        Text(f"{s.provider} / {s.model}"),
+        Text(str(s.turns)),
+        Text(str(s.checkpoints)),
+        Text(f"{s.modified_at:%Y-%m-%d %H:%M}"),
+        Text(lineage(s, children)),
+    ]
 
 
 def matches(summary: SessionSummary, query: str) -> bool:
     query = query.strip().lower()
-    return not query or any(query in s.lower() for s in (summary.name, summary.provider, summary.model,
-                                                         summary.parent or ""))
+    return not query or any(
+        query in s.lower() for s in (summary.name, summary.provider, summary.model, summary.parent or "")
+    )
 
 
 class HomeScreen(Screen[None]):
@@ -113,7 +120,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             table.move_cursor(row=names.index(current))
         empty = self.query_one("#home-empty", Static)
         if not self.summaries:
-            empty.update(f"No sessions yet in {engine_of(self).home.sessions_dir}. Press ctrl+n to create one.")
+            empty.update(
+                f"No sessions yet in {engine_of(self).home.sessions_dir}. Press ctrl+n to create one."
+            )
         elif not shown:
             empty.update("No session matches the filter.")
         else:
@@ -156,8 +165,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             from session_tui.model import GenerationParams, make
 
             spec = load_character(v.character) if v.character else None
-            params = make(GenerationParams, {"aspect_ratio": v.aspect_ratio, "image_size": v.image_size,
-                                             "seed": v.seed})
+            params = make(
+                GenerationParams, {"aspect_ratio": v.aspect_ratio, "image_size": v.image_size, "seed": v.seed}
+            )
             return engine.new_session(v.name, provider=v.provider, character=spec, refs=v.refs, params=params)
 
         def created(session: Session | None) -> None:
@@ -165,7 +175,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
                 tui_of(self).open_session(session.name)
 
         config = engine.config
-        self.app.push_screen(NewSessionScreen(config.profile_names(), config.default_provider, create), created)
+        self.app.push_screen(
+            NewSessionScreen(config.profile_names(), config.default_provider, create), created
+        )
 
     def action_delete(self) -> None:
         name = self.highlighted()
@@ -177,8 +189,14 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             if yes:
                 run_engine(self, lambda: engine.delete(name), lambda _: self._deleted(name))
 
-        self.app.push_screen(ConfirmScreen(f"Delete session {name!r}?", "Its turns, checkpoints and images are "
-                                           "removed from disk. This cannot be undone.", yes="Delete"), answered)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Delete session {name!r}?",
+                "Its turns, checkpoints and images are removed from disk. This cannot be undone.",
+                yes="Delete",
+            ),
+            answered,
+        )
 
     def _deleted(self, name: str) -> None:
         self.notify(f"Deleted session {name!r}.")
@@ -186,7 +204,9 @@ Every saved session: its provider and model, turns, checkpoints, last change and
 
     def palette_commands(self) -> list[PaletteCommand]:
         return [
-            PaletteCommand("New session", "Create a session: name, provider, character spec, references", "new"),
+            PaletteCommand(
+                "New session", "Create a session: name, provider, character spec, references", "new"
+            ),
             PaletteCommand("Open session", "Open the highlighted session", "open"),
             PaletteCommand("Delete session", "Delete the highlighted session (asks first)", "delete"),
             PaletteCommand("Refresh sessions", "Read the list of sessions again", "refresh"),

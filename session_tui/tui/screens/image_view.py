@@ -17,7 +17,9 @@ from session_tui.tui.screens.base import engine_of, run_engine, tui_of
 
 
 class ImageViewScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,enter", "close", "Close", tooltip="Back to the session")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,enter", "close", "Close", tooltip="Back to the session")
+    ]
 
     def __init__(self, session: str, ref: ImageRef, caption: str) -> None:
         super().__init__()
@@ -26,8 +28,11 @@ class ImageViewScreen(ModalScreen[None]):
         self.caption = caption
 
     def compose(self) -> ComposeResult:
-        yield Label(f"{self.caption} · {self.ref.width}×{self.ref.height} · {self.ref.sha256[:12]}",
-                    id="view-caption", markup=False)
+        yield Label(
+            f"{self.caption} · {self.ref.width}×{self.ref.height} · {self.ref.sha256[:12]}",
+            id="view-caption",
+            markup=False,
+        )
         yield Center(Static("loading…", id="view-loading"), id="view-frame")
         yield Footer()
 

@@ -53,7 +53,9 @@ class NewSessionScreen(FormScreen[NewSessionValues, Session]):
         yield Label("Name (letters, digits, '-', '_', '.')")
         yield Input(id="new-name", placeholder="little-orange")
         yield Label("Provider profile")
-        yield Select([(p, p) for p in self.profiles], value=self.default, allow_blank=False, id="new-provider")
+        yield Select(
+            [(p, p) for p in self.profiles], value=self.default, allow_blank=False, id="new-provider"
+        )
         yield Label("Character spec file (TOML, optional; Tab completes)")
         yield PathInput(id="new-character", placeholder="sessions/little-orange.toml")
         yield Label("References (optional): PATH or PATH=LABEL, separated by ';'")
@@ -69,14 +71,19 @@ class NewSessionScreen(FormScreen[NewSessionValues, Session]):
     def values(self) -> NewSessionValues:
         name = self.query_one("#new-name", Input).value.strip()
         character = self.query_one("#new-character", PathInput).value.strip()
-        refs = [RefInput.parse(part.strip()) for part in self.query_one("#new-refs", PathInput).value.split(";")
-                if part.strip()]
+        refs = [
+            RefInput.parse(part.strip())
+            for part in self.query_one("#new-refs", PathInput).value.split(";")
+            if part.strip()
+        ]
         provider = self.query_one("#new-provider", Select).value
         ratio = self.query_one("#new-ratio", Select).value
         size = self.query_one("#new-size", Select).value
         return NewSessionValues(
-            name=name, provider=provider if isinstance(provider, str) else None,
-            character=Path(character) if character else None, refs=refs,
+            name=name,
+            provider=provider if isinstance(provider, str) else None,
+            character=Path(character) if character else None,
+            refs=refs,
             aspect_ratio=ratio if isinstance(ratio, str) else "1:1",
             image_size=size if isinstance(size, str) else "1K",
             seed=parse_seed(self.query_one("#new-seed", Input).value),

@@ -23,8 +23,16 @@ class PromoteScreen(FormScreen[PromoteValues, Session]):
     TITLE_TEXT = "Reset by promotion"
     OK_LABEL = "Create and open"
 
-    def __init__(self, session: str, source: str, image: ImageRef, references: list[ReferenceImage],
-                 character: CharacterSpec, new_name: str, job: Callable[[PromoteValues], Session]) -> None:
+    def __init__(
+        self,
+        session: str,
+        source: str,
+        image: ImageRef,
+        references: list[ReferenceImage],
+        character: CharacterSpec,
+        new_name: str,
+        job: Callable[[PromoteValues], Session],
+    ) -> None:
         super().__init__(job)
         self.session = session
         self.source = source
@@ -34,13 +42,18 @@ class PromoteScreen(FormScreen[PromoteValues, Session]):
         self.new_name = new_name
 
     def fields(self) -> ComposeResult:
-        yield Static(f"A fresh conversation whose first reference is {self.source} of {self.session!r}.",
-                     classes="form-explain", markup=False)
+        yield Static(
+            f"A fresh conversation whose first reference is {self.source} of {self.session!r}.",
+            classes="form-explain",
+            markup=False,
+        )
         yield ImageSlot(self.session, self.image, classes="promote-image")
         if self.references:
             yield Label("Old references to keep (Space toggles)")
-            yield SelectionList[str](*[(f"{r.label or r.sha256[:12]} [{r.role}]", r.sha256, False)
-                                       for r in self.references], id="promote-keep")
+            yield SelectionList[str](
+                *[(f"{r.label or r.sha256[:12]} [{r.role}]", r.sha256, False) for r in self.references],
+                id="promote-keep",
+            )
         else:
             yield Static("The old session has no other references.", classes="form-explain")
         spec = self.character.describe() or "(no character spec)"

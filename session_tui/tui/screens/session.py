@@ -30,8 +30,21 @@ from session_tui.tui.widgets.references import ReferencesPanel
 from session_tui.tui.widgets.session_bar import SessionBar
 
 # While a turn is drawn the session is locked by the engine; these would only wait for it.
-BUSY_ACTIONS = frozenset({"approve", "reset", "reset_from_checkpoint", "fork", "character", "add_reference",
-                          "relabel_reference", "remove_reference", "export", "home", "reload"})
+BUSY_ACTIONS = frozenset(
+    {
+        "approve",
+        "reset",
+        "reset_from_checkpoint",
+        "fork",
+        "character",
+        "add_reference",
+        "relabel_reference",
+        "remove_reference",
+        "export",
+        "home",
+        "reload",
+    }
+)
 
 
 class SessionScreen(SessionActions):
@@ -44,7 +57,9 @@ fork from it; otherwise these act on the newest image.
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", tooltip="Cancel the image being drawn; the prompt is kept"),
-        Binding("ctrl+s", "approve", "Approve", tooltip="Save the selected (or newest) image as a checkpoint"),
+        Binding(
+            "ctrl+s", "approve", "Approve", tooltip="Save the selected (or newest) image as a checkpoint"
+        ),
         Binding("ctrl+r", "reset", "Reset", tooltip="Reset by promotion: a fresh session from a checkpoint"),
         Binding("ctrl+f", "fork", "Fork", tooltip="Continue from the selected turn in a new session"),
         Binding("f2", "character", "Character", tooltip="View and edit the character spec"),
@@ -99,8 +114,12 @@ fork from it; otherwise these act on the newest image.
     # -- reading ------------------------------------------------------------------------------
     def reload(self, *, full: bool = False) -> None:
         engine, name, recent = engine_of(self), self.session_name, self.recent()
-        run_engine(self, lambda: read_state(engine, name, recent), lambda state: self.show_state(state, full=full),
-                   self._load_failed)
+        run_engine(
+            self,
+            lambda: read_state(engine, name, recent),
+            lambda state: self.show_state(state, full=full),
+            self._load_failed,
+        )
 
     def recent(self) -> int:
         """How many of the newest turns a read builds: what the conversation shows and a page more."""
@@ -117,8 +136,12 @@ fork from it; otherwise these act on the newest image.
         if self.state is None:
             tui_of(self).go_home()
 
-    def after_change(self, job: Callable[[], Any], done: Callable[[Any], Any] | None = None,
-                     failed: Callable[[SessionTuiError], Any] | None = None) -> None:
+    def after_change(
+        self,
+        job: Callable[[], Any],
+        done: Callable[[Any], Any] | None = None,
+        failed: Callable[[SessionTuiError], Any] | None = None,
+    ) -> None:
         """Run an engine change off the UI thread, then show the session as it now is."""
         engine, name, recent = engine_of(self), self.session_name, self.recent()
 
@@ -138,8 +161,11 @@ fork from it; otherwise these act on the newest image.
         self.state = state
         session = state.session
         label = state.facts.provider_label
-        self.sub_title = f"{session.name} — {label}" if state.facts.is_model else (
-            f"{session.name} — {label}" + ("" if "not an AI model" in label else " (not an AI model)"))
+        self.sub_title = (
+            f"{session.name} — {label}"
+            if state.facts.is_model
+            else (f"{session.name} — {label}" + ("" if "not an AI model" in label else " (not an AI model)"))
+        )
         self.query_one(SessionBar).show(session, state.facts)
         if not self.generating:
             self.query_one(ParamBar).show(session.header)
@@ -194,12 +220,26 @@ fork from it; otherwise these act on the newest image.
         try:
             turn = engine.send(name, prompt, cancel=cancel, **params)
         except SessionTuiError as exc:
-            self.post_message(GenerationFailed(self._quiet_load(recent), prompt, exc.title, exc.message,
-                                               cancelled=isinstance(exc, Cancelled)))
+            self.post_message(
+                GenerationFailed(
+                    self._quiet_load(recent),
+                    prompt,
+                    exc.title,
+                    exc.message,
+                    cancelled=isinstance(exc, Cancelled),
+                )
+            )
             return
         except Exception as exc:  # noqa: BLE001 - a provider bug must not lose the prompt
-            self.post_message(GenerationFailed(self._quiet_load(recent), prompt, "Unexpected error",
-                                               f"{type(exc).__name__}: {exc}", cancelled=False))
+            self.post_message(
+                GenerationFailed(
+                    self._quiet_load(recent),
+                    prompt,
+                    "Unexpected error",
+                    f"{type(exc).__name__}: {exc}",
+                    cancelled=False,
+                )
+            )
             return
         self.post_message(GenerationFinished(engine.load(name, recent), turn))
 
@@ -232,9 +272,12 @@ fork from it; otherwise these act on the newest image.
         threshold = self.state.facts.reset_threshold if self.state else 0
         if turns >= threshold and not self.reset_suggested:
             self.reset_suggested = True
-            self.notify(f"This session has {turns} turns; long conversations drift. Press ctrl+r to start a "
-                        "fresh one from your best image (reset by promotion).", title="Time for a reset?",
-                        timeout=10)
+            self.notify(
+                f"This session has {turns} turns; long conversations drift. Press ctrl+r to start a "
+                "fresh one from your best image (reset by promotion).",
+                title="Time for a reset?",
+                timeout=10,
+            )
 
     @on(GenerationFailed)
     def _failed(self, message: GenerationFailed) -> None:
@@ -323,14 +366,20 @@ fork from it; otherwise these act on the newest image.
     def palette_commands(self) -> list[PaletteCommand]:
         return [
             PaletteCommand("Approve image", "Save the selected (or newest) image as a checkpoint", "approve"),
-            PaletteCommand("Reset by promotion", "A fresh session whose reference is a checkpoint or image", "reset"),
+            PaletteCommand(
+                "Reset by promotion", "A fresh session whose reference is a checkpoint or image", "reset"
+            ),
             PaletteCommand("Fork from turn", "Continue from the selected turn in a new session", "fork"),
             PaletteCommand("Edit character spec", "View and edit the character spec", "character"),
             PaletteCommand("Add reference", "Add a reference image from a path", "add_reference"),
-            PaletteCommand("Relabel reference", "Change the highlighted reference's label", "relabel_reference"),
+            PaletteCommand(
+                "Relabel reference", "Change the highlighted reference's label", "relabel_reference"
+            ),
             PaletteCommand("Remove reference", "Remove the highlighted reference", "remove_reference"),
             PaletteCommand("Export checkpoints", "Write checkpoints to a folder or a zip", "export"),
-            PaletteCommand("View image full size", "Show the selected (or newest) image full size", "view_image"),
+            PaletteCommand(
+                "View image full size", "Show the selected (or newest) image full size", "view_image"
+            ),
             PaletteCommand("Jump to checkpoint", "Select the highlighted checkpoint's turn", "jump"),
             PaletteCommand("Cancel generation", "Stop the image being drawn; the prompt is kept", "cancel"),
             PaletteCommand("Reload session", "Read the session from disk again", "reload"),

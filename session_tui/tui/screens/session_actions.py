@@ -33,8 +33,12 @@ class SessionActions(Screen[None]):
     state: SessionState | None
 
     # Provided by SessionScreen.
-    def after_change(self, job: Callable[[], Any], done: Callable[[Any], Any] | None = None,
-                     failed: Callable[[SessionTuiError], Any] | None = None) -> None:
+    def after_change(
+        self,
+        job: Callable[[], Any],
+        done: Callable[[Any], Any] | None = None,
+        failed: Callable[[SessionTuiError], Any] | None = None,
+    ) -> None:
         raise NotImplementedError
 
     def reload(self, *, full: bool = False) -> None:
@@ -53,8 +57,10 @@ class SessionActions(Screen[None]):
             self.notify("No turn has an image to approve yet.", severity="warning")
             return
         if turn.status != "ok" or not turn.images:
-            self.notify(f"Turn {turn.index} has no image to approve ({turn.status}); select another turn.",
-                        severity="warning")
+            self.notify(
+                f"Turn {turn.index} has no image to approve ({turn.status}); select another turn.",
+                severity="warning",
+            )
             return
         engine, name = engine_of(self), self.session_name
 
@@ -84,7 +90,11 @@ class SessionActions(Screen[None]):
         if turn is not None and turn.images:
             cps = [c for c in session.checkpoints if c.turn == turn.index]
             if cps:
-                return f"checkpoint {cps[-1].id}" + (f" ({cps[-1].label})" if cps[-1].label else ""), cps[-1], None
+                return (
+                    f"checkpoint {cps[-1].id}" + (f" ({cps[-1].label})" if cps[-1].label else ""),
+                    cps[-1],
+                    None,
+                )
             if selected or not session.checkpoints:
                 return f"the image of turn {turn.index}", None, turn
         if session.checkpoints:
@@ -108,11 +118,20 @@ class SessionActions(Screen[None]):
         header = self.state.session.header
 
         def reset(v: PromoteValues) -> Session:
-            return engine.reset(name, checkpoint=cp.id if cp else None, turn=turn.index if turn else None,
-                                into=v.into or None, keep=v.keep)
+            return engine.reset(
+                name,
+                checkpoint=cp.id if cp else None,
+                turn=turn.index if turn else None,
+                into=v.into or None,
+                keep=v.keep,
+            )
 
-        self.app.push_screen(PromoteScreen(name, what, image, header.references, header.character,
-                                           engine.free_name(name, "r"), reset), self._land)
+        self.app.push_screen(
+            PromoteScreen(
+                name, what, image, header.references, header.character, engine.free_name(name, "r"), reset
+            ),
+            self._land,
+        )
 
     def action_reset_from_checkpoint(self) -> None:
         self.action_reset(from_panel=True)
@@ -123,11 +142,17 @@ class SessionActions(Screen[None]):
             self.notify("There is no turn to fork from yet.", severity="warning")
             return
         engine, name = engine_of(self), self.session_name
-        self.app.push_screen(TextFormScreen(
-            f"Fork from turn {turn.index}", "New session name", engine.free_name(name, "f"),
-            lambda into: engine.fork(name, turn=turn.index, into=into or None), ok="Fork and open",
-            explain=f"The new session holds turns 1 to {turn.index} and their checkpoints; {name!r} is untouched."),
-            self._land)
+        self.app.push_screen(
+            TextFormScreen(
+                f"Fork from turn {turn.index}",
+                "New session name",
+                engine.free_name(name, "f"),
+                lambda into: engine.fork(name, turn=turn.index, into=into or None),
+                ok="Fork and open",
+                explain=f"The new session holds turns 1 to {turn.index} and their checkpoints; {name!r} is untouched.",
+            ),
+            self._land,
+        )
 
     def _land(self, session: Session | None) -> None:
         if session is not None:
@@ -148,8 +173,12 @@ class SessionActions(Screen[None]):
                 self.reload()
                 self.notify(f"The session now has {len(session.header.references)} reference(s).")
 
-        self.app.push_screen(AddReferenceScreen(count, self.state.reference_limit,
-                                                lambda ref: engine.add_references(name, [ref])), added)
+        self.app.push_screen(
+            AddReferenceScreen(
+                count, self.state.reference_limit, lambda ref: engine.add_references(name, [ref])
+            ),
+            added,
+        )
 
     def action_relabel_reference(self) -> None:
         ref = self.query_one(ReferencesPanel).highlighted()
@@ -162,9 +191,15 @@ class SessionActions(Screen[None]):
             if session is not None:
                 self.reload()
 
-        self.app.push_screen(TextFormScreen("Relabel reference", "Label", ref.label,
-                                            lambda label: engine.relabel_reference(name, ref.sha256, label)),
-                             relabelled)
+        self.app.push_screen(
+            TextFormScreen(
+                "Relabel reference",
+                "Label",
+                ref.label,
+                lambda label: engine.relabel_reference(name, ref.sha256, label),
+            ),
+            relabelled,
+        )
 
     def action_remove_reference(self) -> None:
         ref = self.query_one(ReferencesPanel).highlighted()
@@ -175,12 +210,19 @@ class SessionActions(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.after_change(lambda: engine.remove_reference(name, ref.sha256),
-                                  lambda _: self.notify(f"Removed reference {ref.label or ref.sha256[:12]}."))
+                self.after_change(
+                    lambda: engine.remove_reference(name, ref.sha256),
+                    lambda _: self.notify(f"Removed reference {ref.label or ref.sha256[:12]}."),
+                )
 
-        self.app.push_screen(ConfirmScreen(f"Remove reference {ref.label or ref.sha256[:12]!r}?",
-                                           "Turns already drawn keep it; new turns will not see it.",
-                                           yes="Remove"), answered)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Remove reference {ref.label or ref.sha256[:12]!r}?",
+                "Turns already drawn keep it; new turns will not see it.",
+                yes="Remove",
+            ),
+            answered,
+        )
 
     # -- the character spec, export, viewing --------------------------------------------------
     def action_character(self) -> None:
@@ -193,15 +235,21 @@ class SessionActions(Screen[None]):
                 self.reload()
                 self.notify("Saved the character spec; the next turn uses it.")
 
-        self.app.push_screen(CharacterScreen(self.state.session.header.character,
-                                             lambda spec: engine.set_character(name, spec)), saved)
+        self.app.push_screen(
+            CharacterScreen(
+                self.state.session.header.character, lambda spec: engine.set_character(name, spec)
+            ),
+            saved,
+        )
 
     def action_export(self) -> None:
         if self.state is None:
             return
         checkpoints = self.state.session.checkpoints
         if not checkpoints:
-            self.notify("No checkpoints to export yet; approve an image with ctrl+s first.", severity="warning")
+            self.notify(
+                "No checkpoints to export yet; approve an image with ctrl+s first.", severity="warning"
+            )
             return
         engine, name = engine_of(self), self.session_name
 
@@ -224,4 +272,6 @@ class SessionActions(Screen[None]):
         if turn is None or not turn.images:
             self.notify("No image to show yet.", severity="warning")
             return
-        self.app.push_screen(ImageViewScreen(self.session_name, turn.images[0], f"Turn {turn.index}: {turn.prompt[:60]}"))
+        self.app.push_screen(
+            ImageViewScreen(self.session_name, turn.images[0], f"Turn {turn.index}: {turn.prompt[:60]}")
+        )

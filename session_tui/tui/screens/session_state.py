@@ -27,6 +27,12 @@ def read_state(engine: Engine, name: str, recent: int) -> SessionState:
         label, is_model = provider.label(), caps.is_model
         limit = min(MAX_REFERENCES, caps.max_references)
     except SessionTuiError as exc:  # e.g. the profile was removed from config.toml since
-        label, is_model, limit = f"{session.header.provider} (unavailable: {exc.message})", True, MAX_REFERENCES
+        label, is_model, limit = (
+            f"{session.header.provider} (unavailable: {exc.message})",
+            True,
+            MAX_REFERENCES,
+        )
     used, budget = engine.request_estimate(session)
-    return SessionState(session, SessionFacts(label, is_model, used, budget, engine.config.reset_threshold), limit)
+    return SessionState(
+        session, SessionFacts(label, is_model, used, budget, engine.config.reset_threshold), limit
+    )

@@ -20,8 +20,12 @@ class CheckpointItem(ListItem):
 
     def compose(self) -> ComposeResult:
         cp = self.cp
-        text = Text.assemble(("★ ", "yellow"), (cp.id, "bold"), f" {cp.label}" if cp.label else "",
-                             (f" · turn {cp.turn}", "dim"))
+        text = Text.assemble(
+            ("★ ", "yellow"),
+            (cp.id, "bold"),
+            f" {cp.label}" if cp.label else "",
+            (f" · turn {cp.turn}", "dim"),
+        )
         if cp.note:
             text.append(f"\n{cp.note}", "italic")
         yield Static(text)
@@ -35,7 +39,9 @@ from the highlighted checkpoint (reset by promotion). Approve a turn with **ctrl
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "screen.reset_from_checkpoint", "Promote", tooltip="Reset by promotion from this checkpoint"),
+        Binding(
+            "r", "screen.reset_from_checkpoint", "Promote", tooltip="Reset by promotion from this checkpoint"
+        ),
     ]
 
     def compose(self) -> ComposeResult:

@@ -100,7 +100,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         self._turns, self._checkpoints = list(session.turns), list(session.checkpoints)
         self._earlier = dict(session.earlier)
         self._first_shown = max(0, len(self._turns) - FIRST)
-        self.mount_all(self._views(self._turns[self._first_shown:]))
+        self.mount_all(self._views(self._turns[self._first_shown :]))
         self._update_empty_note()
         self.selected = None
         self.anchor()
@@ -124,7 +124,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         # Earlier turns may have been read (a page asked for): the mounted ones keep their place.
         self._first_shown = min(shown) if shown else max(0, len(self._turns) - WINDOW)
         new: list[TurnView] = []
-        for turn in self._turns[self._first_shown:]:
+        for turn in self._turns[self._first_shown :]:
             view = views.get(turn.index)
             if view is None:
                 new.append(TurnView(self.session_name, turn, self._cps(turn)))
@@ -162,8 +162,13 @@ the provider, the time taken and the status. Long sessions show their newest tur
             for note in notes:
                 note.remove()
         elif not notes:
-            self.mount(Static("No turns yet. Describe the first image in the prompt below and press Enter; "
-                              "references and the character spec (F2) are sent with it.", id="no-turns"))
+            self.mount(
+                Static(
+                    "No turns yet. Describe the first image in the prompt below and press Enter; "
+                    "references and the character spec (F2) are sent with it.",
+                    id="no-turns",
+                )
+            )
 
     def _update_more_button(self) -> None:
         buttons = list(self.query_children("#more-turns").results(Button))
@@ -199,7 +204,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
     async def _show_from(self, start: int) -> None:
         if start >= self._first_shown:
             return
-        views = self._views(self._turns[start:self._first_shown])
+        views = self._views(self._turns[start : self._first_shown])
         first = next(iter(self.query_children(TurnView)), None)
         self._first_shown = start
         self._keep_read()
@@ -219,7 +224,9 @@ the provider, the time taken and the status. Long sessions show their newest tur
         if position is None:
             if index in self._earlier:  # not read yet: read back to it, then select it
                 self._reveal = index
-                self.wanted = max(self.wanted, len(self._turns) + sum(i >= index for i in self._earlier) + PAGE)
+                self.wanted = max(
+                    self.wanted, len(self._turns) + sum(i >= index for i in self._earlier) + PAGE
+                )
                 self.post_message(self.EarlierWanted())
             return
         if position < self._first_shown:
@@ -245,7 +252,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         return next((t for t in self._turns if t.index == self.selected), None)
 
     async def _step(self, delta: int) -> None:
-        shown = [t.index for t in self._turns[self._first_shown:]]
+        shown = [t.index for t in self._turns[self._first_shown :]]
         if not shown:
             return
         if self.selected not in shown:

@@ -13,7 +13,9 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
 class GenerationStatus(Widget):
-    DEFAULT_CSS = "GenerationStatus { height: 1; display: none; } GenerationStatus.-active { display: block; }"
+    DEFAULT_CSS = (
+        "GenerationStatus { height: 1; display: none; } GenerationStatus.-active { display: block; }"
+    )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -27,8 +27,15 @@ class ImageSlot(Widget):
     ImageSlot > * { width: auto; height: 100%; }
     """
 
-    def __init__(self, session: str, ref: ImageRef, *, box: int = 384, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        session: str,
+        ref: ImageRef,
+        *,
+        box: int = 384,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.session = session
         self.ref = ref

@@ -65,18 +65,24 @@ accept is refused with the reason and the saved value comes back.
         """Ratio and size as shown, for the next send."""
         ratio = self.query_one("#param-ratio", Select).value
         size = self.query_one("#param-size", Select).value
-        return {"aspect_ratio": ratio if isinstance(ratio, str) else None,
-                "image_size": size if isinstance(size, str) else None}
+        return {
+            "aspect_ratio": ratio if isinstance(ratio, str) else None,
+            "image_size": size if isinstance(size, str) else None,
+        }
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
         field = {"param-provider": "provider", "param-ratio": "aspect_ratio", "param-size": "image_size"}[
-            event.select.id or ""]
+            event.select.id or ""
+        ]
         if self._header is None or not isinstance(event.value, str):
             return
-        saved = {"provider": self._header.provider, "aspect_ratio": self._header.params.aspect_ratio,
-                 "image_size": self._header.params.image_size}[field]
+        saved = {
+            "provider": self._header.provider,
+            "aspect_ratio": self._header.params.aspect_ratio,
+            "image_size": self._header.params.image_size,
+        }[field]
         if event.value != saved:
             self.post_message(self.Changed(field, event.value))
 

@@ -18,8 +18,11 @@ def path_matches(text: str) -> list[str]:
     path = Path(text).expanduser()
     folder, stem = (path, "") if text.endswith(os.sep) else (path.parent, path.name)
     try:
-        return sorted(e.name + (os.sep if e.is_dir() else "") for e in os.scandir(folder)
-                      if e.name.startswith(stem) and (stem.startswith(".") or not e.name.startswith(".")))
+        return sorted(
+            e.name + (os.sep if e.is_dir() else "")
+            for e in os.scandir(folder)
+            if e.name.startswith(stem) and (stem.startswith(".") or not e.name.startswith("."))
+        )
     except OSError:
         return []
 
@@ -29,7 +32,7 @@ def complete_path(text: str) -> str | None:
     names = path_matches(text)
     stem = "" if text.endswith(os.sep) else Path(text).name
     common = os.path.commonprefix(names) if names else ""
-    return text + common[len(stem):] if len(common) > len(stem) else None
+    return text + common[len(stem) :] if len(common) > len(stem) else None
 
 
 class PathSuggester(Suggester):

@@ -20,7 +20,9 @@ drawn you can keep typing; **Esc** cancels the request in flight.
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Send", priority=True, tooltip="Send the prompt as a new turn"),
-        Binding("shift+enter,ctrl+j", "newline", "New line", show=False, tooltip="Start a new line in the prompt"),
+        Binding(
+            "shift+enter,ctrl+j", "newline", "New line", show=False, tooltip="Start a new line in the prompt"
+        ),
         Binding("up", "recall_previous", "Earlier prompt", show=False),
         Binding("down", "recall_next", "Later prompt", show=False),
     ]
@@ -31,8 +33,13 @@ drawn you can keep typing; **Esc** cancels the request in flight.
             self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, soft_wrap=True, show_line_numbers=False, tab_behavior="focus",
-                         placeholder="Describe the image or the change · Enter sends · Ctrl+J new line")
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            placeholder="Describe the image or the change · Enter sends · Ctrl+J new line",
+        )
         self._history: list[str] = []
         self._position: int | None = None  # index into _history while recalling
         self._draft = ""

@@ -41,7 +41,9 @@ The images the model is shown on every turn, counted against the provider's limi
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "screen.add_reference", "Add reference", tooltip="Add a reference image from a path"),
-        Binding("e", "screen.relabel_reference", "Relabel", tooltip="Change the highlighted reference's label"),
+        Binding(
+            "e", "screen.relabel_reference", "Relabel", tooltip="Change the highlighted reference's label"
+        ),
         Binding("x,delete", "screen.remove_reference", "Remove", tooltip="Remove the highlighted reference"),
     ]
 

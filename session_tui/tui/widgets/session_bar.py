@@ -48,12 +48,18 @@ suggests a reset by promotion: **ctrl+r**.
                 label += " (not an AI model)"
             line.append(f" {label}: no key, no network ", "bold black on yellow")
         if h.parent:
-            line.append(f" · from {h.parent.session} ({h.parent.kind}, {h.parent.checkpoint or f'turn {h.parent.turn}'})",
-                        "dim")
+            line.append(
+                f" · from {h.parent.session} ({h.parent.kind}, {h.parent.checkpoint or f'turn {h.parent.turn}'})",
+                "dim",
+            )
         turns = session.turn_count
         mb = facts.request_bytes / 1_000_000
-        line.append(f"\nturn {turns} (reset suggested at {facts.reset_threshold}) · request ≈ {mb:.2f} MB "
-                    f"of {facts.budget_bytes / 1_000_000:.0f} MB {gauge(facts.request_bytes, facts.budget_bytes)}")
+        line.append(
+            f"\nturn {turns} (reset suggested at {facts.reset_threshold}) · request ≈ {mb:.2f} MB "
+            f"of {facts.budget_bytes / 1_000_000:.0f} MB {gauge(facts.request_bytes, facts.budget_bytes)}"
+        )
         if turns >= facts.reset_threshold:
-            line.append(f"  ⚠ {turns} turns: the character may drift — ctrl+r resets by promotion", "bold yellow")
+            line.append(
+                f"  ⚠ {turns} turns: the character may drift — ctrl+r resets by promotion", "bold yellow"
+            )
         self.update(line)

@@ -13,7 +13,13 @@ from session_tui.model import Checkpoint, Turn
 from session_tui.scoring.score import format_score
 from session_tui.tui.widgets.image_slot import ImageSlot
 
-STATUS_STYLE = {"ok": "green", "pending": "yellow", "failed": "red", "interrupted": "red", "cancelled": "yellow"}
+STATUS_STYLE = {
+    "ok": "green",
+    "pending": "yellow",
+    "failed": "red",
+    "interrupted": "red",
+    "cancelled": "yellow",
+}
 
 
 def turn_meta(turn: Turn) -> Text:
