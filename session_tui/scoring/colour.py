@@ -1,9 +1,9 @@
 """Colour science for the score, in pure Python: sRGB to CIELAB (D65) and the CIEDE2000 difference.
 
-Only distinct colours of a small thumbnail go through here, so plain floats are fast enough and
-numpy (about 80 ms to import, on every turn) is not needed. What keeps it fast is doing less:
-a table for the sRGB curve, angles in radians, and ``shares_within`` skipping every colour whose
-lightness alone rules it out.
+Single colours go through here (a palette's, a colour name's prototypes), in plain floats;
+``pixels.py`` does the same sums on whole arrays of pixels with numpy. What keeps this fast is
+doing less: a table for the sRGB curve, angles in radians, and ``shares_within`` skipping every
+colour whose lightness alone rules it out.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def hex_to_rgb(colour: str) -> RGB:
 @cache
 def _linear_table() -> tuple[float, ...]:
     """The sRGB transfer curve undone, for each 8-bit value."""
+
     def linear(channel: int) -> float:
         c = channel / 255.0
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -91,8 +92,13 @@ def delta_e_2000(lab1: Lab, lab2: Lab) -> float:
     dHp = 2 * math.sqrt(product) * math.sin(dhp / 2)
 
     cos = math.cos
-    t = (1 - 0.17 * cos(hp_bar - 30 * _DEG) + 0.24 * cos(2 * hp_bar) + 0.32 * cos(3 * hp_bar + 6 * _DEG)
-         - 0.20 * cos(4 * hp_bar - 63 * _DEG))
+    t = (
+        1
+        - 0.17 * cos(hp_bar - 30 * _DEG)
+        + 0.24 * cos(2 * hp_bar)
+        + 0.32 * cos(3 * hp_bar + 6 * _DEG)
+        - 0.20 * cos(4 * hp_bar - 63 * _DEG)
+    )
     d_theta = 30 * _DEG * math.exp(-(((hp_bar / _DEG - 275) / 25) ** 2))
     cp_bar = (c1p + c2p) / 2
     cp_bar7 = cp_bar**7
@@ -104,7 +110,9 @@ def delta_e_2000(lab1: Lab, lab2: Lab) -> float:
     return math.sqrt(x * x + y * y + z * z - math.sin(2 * d_theta) * r_c * y * z)
 
 
-def shares_within(colours: Iterable[tuple[Lab, float]], targets: Sequence[Lab], threshold: float) -> list[float]:
+def shares_within(
+    colours: Iterable[tuple[Lab, float]], targets: Sequence[Lab], threshold: float
+) -> list[float]:
     """For each target, the summed share of the colours within ΔE00 ``threshold`` of it.
 
     Exactly what testing every pair gives; colours are sorted by lightness once, so each target

@@ -1,68 +1,93 @@
-"""What the score looks at in one image, computed on a small copy.
+"""What the score keeps of one picture: descriptors of the character region, not of the whole scene.
 
-A picture's ``images.small_copy`` (made once, by whatever decoded the picture) is reduced to three
-things: the distinct colours of a ``WORK_SIDE`` sample in CIELAB with their shares (for palette
-adherence), a coarse CIELAB histogram (for colour similarity) and a 64-bit perceptual hash (for
-layout similarity).
+A picture's ``images.small_copy`` (made once, by whatever decoded the picture) is box-filtered to
+``SEG_SIDE`` pixels a side; ``region.segment`` finds the character on it and
+``descriptors.describe`` measures that region. The numbers are rounded when they are made, so a
+reference's features read back from the cache are exactly those computed now.
+
+numpy is imported by the functions that compute, never by this module: the TUI imports
+``score.format_score``, which must not cost numpy's import.
 """
 
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from typing import Any
 
-from session_tui.images import shrink, small_copy
-from session_tui.scoring.colour import Lab, srgb_to_lab
+from session_tui.media.images import shrink, small_copy
+from session_tui.scoring.colour import Lab
 
-FEATURES_VERSION = 2
-# Colour work happens on at most 32×32 = 1024 pixels: every distinct colour is compared with every
-# palette colour in CIEDE2000, in Python, and at 64×64 that alone took 10 to 20 ms a turn, for a
-# separation no better (docs/SCORING.md).
-WORK_SIDE = 32
-HASH_SIDE = 32  # the perceptual hash reads a 32×32 grey copy
-# CIELAB histogram: lightness in 5 bands, a* and b* in 5 bands each, centred on neutral so greys
-# do not straddle a boundary.
-L_EDGES = (20.0, 40.0, 60.0, 80.0)
-AB_EDGES = (-48.0, -16.0, 16.0, 48.0)
-BINS = (len(L_EDGES) + 1) * (len(AB_EDGES) + 1) ** 2
+FEATURES_VERSION = 3  # 3: descriptors of the character region (2: whole-picture histogram and hash)
+_DIGITS = 6
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def _rounded(values: Any) -> tuple[float, ...]:
+    return tuple(round(float(v), _DIGITS) for v in values)
 
 
 @dataclass(frozen=True)
 class Features:
-    histogram: tuple[float, ...]  # BINS shares summing to 1
-    phash: int  # 64 bits
-    colours: tuple[tuple[Lab, float], ...] = ()  # distinct colours and their shares; not cached
+    """Descriptors of a picture's character region (descriptors.py says what each one is)."""
+
+    histogram: tuple[float, ...]
+    hue: tuple[float, ...]
+    texture: tuple[float, ...]
+    orientation: tuple[float, ...]
+    shape: tuple[float, ...]
+    zones: tuple[tuple[float, ...], ...]  # ZONES × NAMES shares
+    colours: tuple[tuple[Lab, float], ...]  # the region's colours and their shares
+    region_share: float  # how much of the picture the character covers (its weights' mean)
+    found: bool  # False when no region stood out and the whole picture was described
 
     def to_json(self) -> dict[str, Any]:
-        return {"version": FEATURES_VERSION, "histogram": [round(v, 6) for v in self.histogram],
-                "phash": f"{self.phash:016x}"}
+        return {
+            "version": FEATURES_VERSION,
+            "histogram": list(self.histogram),
+            "hue": list(self.hue),
+            "texture": list(self.texture),
+            "orientation": list(self.orientation),
+            "shape": list(self.shape),
+            "zones": [list(z) for z in self.zones],
+            "colours": [[*lab, share] for lab, share in self.colours],
+            "region_share": self.region_share,
+            "found": self.found,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Features | None:
         """The cached form, or None when it is from another version or malformed."""
+        from session_tui.scoring import descriptors as d
+        from session_tui.scoring.keep_colours import NAMES, ZONES
+
         try:
             if data.get("version") != FEATURES_VERSION:
                 return None
-            hist = tuple(float(v) for v in data["histogram"])
-            if len(hist) != BINS:
-                return None
-            return cls(histogram=hist, phash=int(data["phash"], 16))
-        except (KeyError, TypeError, ValueError, AttributeError):
+            features = cls(
+                histogram=_rounded(data["histogram"]),
+                hue=_rounded(data["hue"]),
+                texture=_rounded(data["texture"]),
+                orientation=_rounded(data["orientation"]),
+                shape=_rounded(data["shape"]),
+                zones=tuple(_rounded(z) for z in data["zones"]),
+                colours=tuple(
+                    ((float(c[0]), float(c[1]), float(c[2])), round(float(c[3]), _DIGITS))
+                    for c in data["colours"]
+                ),
+                region_share=round(float(data["region_share"]), _DIGITS),
+                found=bool(data["found"]),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
             return None
-
-
-def _bin(edges: tuple[float, ...], value: float) -> int:
-    for i, edge in enumerate(edges):
-        if value < edge:
-            return i
-    return len(edges)
-
-
-def histogram_bin(lab: Lab) -> int:
-    n = len(AB_EDGES) + 1
-    return (_bin(L_EDGES, lab[0]) * n + _bin(AB_EDGES, lab[1])) * n + _bin(AB_EDGES, lab[2])
+        sizes = (len(features.histogram), len(features.hue), len(features.texture), len(features.orientation))
+        if sizes != (d.HISTOGRAM_BINS, d.HUE_BINS, d.TEXTURE_BINS, d.ORIENTATION_BINS):
+            return None
+        if len(features.shape) != d.SHAPE_SIZE or len(features.zones) != len(ZONES):
+            return None
+        if any(len(z) != len(NAMES) for z in features.zones):
+            return None
+        return features
 
 
 def open_small(data: bytes) -> Any:
@@ -74,49 +99,56 @@ def open_small(data: bytes) -> Any:
         return small_copy(opened)
 
 
-def perceptual_hash(grey_pixels: list[int], side: int = HASH_SIDE) -> int:
-    """pHash: the signs of the lowest 8×8 DCT coefficients of a 32×32 grey image against their median."""
-    k = 8
-    cos = [[math.cos((2 * x + 1) * u * math.pi / (2 * side)) for x in range(side)] for u in range(k)]
-    rows = [grey_pixels[y * side:(y + 1) * side] for y in range(side)]
-    partial = [[sum(p * c for p, c in zip(row, cos[u], strict=True)) for u in range(k)] for row in rows]
-    coeffs = [sum(cos[v][y] * partial[y][u] for y in range(side)) for v in range(k) for u in range(k)]
-    median = sorted(coeffs)[len(coeffs) // 2 - 1: len(coeffs) // 2 + 1]
-    threshold = (median[0] + median[1]) / 2
-    bits = 0
-    for c in coeffs:
-        bits = (bits << 1) | (1 if c > threshold else 0)
-    return bits
+def _alpha(data: bytes) -> Any:
+    """The alpha channel of ``data`` shrunk as its small copy is, or None when it has none.
+
+    Only pictures whose mode has transparency are decoded here (a second time); for the rest
+    opening reads the header alone.
+    """
+    from PIL import Image, ImageOps
+
+    from session_tui.media.images import SMALL_SIDE
+    from session_tui.scoring.region import SEG_SIDE
+
+    with Image.open(io.BytesIO(data)) as opened:
+        if opened.mode not in _ALPHA_MODES and not (opened.mode == "P" and "transparency" in opened.info):
+            return None
+        opened.load()
+        img = ImageOps.exif_transpose(opened) if opened.getexif().get(0x0112, 1) in range(2, 9) else opened
+        return shrink(shrink(img.convert("RGBA").getchannel("A"), SMALL_SIDE), SEG_SIDE)
 
 
 def image_features(data: bytes) -> Features:
-    """Decode ``data`` and compute its features; raises whatever Pillow raises for broken images."""
-    return small_features(open_small(data))
+    """Decode ``data`` and compute its features; raises whatever Pillow raises for broken images.
+
+    A picture with transparency has its alpha channel taken as the character's outline.
+    """
+    return small_features(open_small(data), alpha=_alpha(data))
 
 
-def small_features(small: Any) -> Features:
-    """The features of a picture's ``images.small_copy``."""
-    from PIL import Image
+def small_features(small: Any, alpha: Any = None) -> Features:
+    """The features of a picture's ``images.small_copy`` (``alpha``: its shrunk alpha channel, if any)."""
+    import numpy as np
 
-    work = shrink(small, WORK_SIDE)
-    total = work.width * work.height
-    counts = work.getcolors(total) or []
-    hist = [0.0] * BINS
-    colours: list[tuple[Lab, float]] = []
-    for count, rgb in counts:
-        lab = srgb_to_lab(rgb)
-        share = count / total
-        hist[histogram_bin(lab)] += share
-        colours.append((lab, share))
-    grey = small.convert("L").resize((HASH_SIDE, HASH_SIDE), Image.Resampling.BOX)
-    phash = perceptual_hash(list(grey.tobytes()))
-    return Features(histogram=tuple(hist), phash=phash, colours=tuple(colours))
+    from session_tui.scoring.descriptors import describe
+    from session_tui.scoring.pixels import lab_array
+    from session_tui.scoring.region import SEG_SIDE, character_weights, segment
 
-
-def histogram_similarity(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    """Histogram intersection: the share of colour mass the two images have in common (0 to 1)."""
-    return min(1.0, sum(min(x, y) for x, y in zip(a, b, strict=True)))
-
-
-def hamming(a: int, b: int) -> int:
-    return (a ^ b).bit_count()
+    work = shrink(small if small.mode == "RGB" else small.convert("RGB"), SEG_SIDE)
+    lab = lab_array(np.asarray(work))
+    mask = None
+    if alpha is not None and alpha.size == work.size:
+        mask = np.asarray(alpha, dtype=np.float64) / 255.0
+    weights, found = character_weights(segment(lab, mask))
+    d = describe(lab, weights)
+    return Features(
+        histogram=_rounded(d["histogram"]),
+        hue=_rounded(d["hue"]),
+        texture=_rounded(d["texture"]),
+        orientation=_rounded(d["orientation"]),
+        shape=_rounded(d["shape"]),
+        zones=tuple(_rounded(z) for z in d["zones"]),
+        colours=tuple((lab_, round(share, _DIGITS)) for lab_, share in d["colours"]),
+        region_share=round(float(weights.mean()), _DIGITS),
+        found=found,
+    )

@@ -1,25 +1,35 @@
-"""The consistency score: one figure from 0 to 100 and the three parts it is made of.
+"""The consistency score: one figure from 0 to 100, a verdict, and the parts it is made of.
 
-docs/SCORING.md explains every number here; change them together.
+docs/SCORING.md explains every number here; change them together. The weights are fitted
+(weights.py); this module only applies them.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
-from session_tui.scoring.colour import hex_to_rgb, shares_within, srgb_to_lab
-from session_tui.scoring.features import Features, hamming, histogram_similarity
+from session_tui.scoring.features import Features
 
-SCORE_VERSION = 2  # 2: the colour sample is 32×32 (was 64×64), so a turn's score costs milliseconds
+SCORE_VERSION = 3  # 3: the character region, learned weights, a verdict (2: whole picture, judged weights)
+BACKEND = "local"
 PALETTE_DELTA_E = 10.0  # a pixel "is" a spec colour when CIEDE2000 is at most this
-PALETTE_FULL_SHARE = 0.01  # a spec colour counts fully present once it covers 1% of the picture
-HASH_UNRELATED = 32  # unrelated pictures differ in about half of the 64 hash bits
-# A judgement, not a fit: the palette is the spec's own statement of the character's colours, so it
-# weighs most; the histogram and the hash catch drift the palette cannot see (docs/SCORING.md).
-WEIGHTS = MappingProxyType({"palette": 0.5, "histogram": 0.3, "phash": 0.2})
+PALETTE_FULL_SHARE = 0.03  # a spec colour counts fully present once it covers 3 % of the character
+PALETTE_ABSENT = 0.005  # under 0.5 % of the character a spec colour is flagged as missing
+# The parts a reference gives. Shape moments are measured too but the fit gave them no weight
+# (pose changes a silhouette more than identity does), so they are reported in details only.
+REFERENCE_PARTS = ("colour", "hue", "texture", "structure")
+PART_NAMES = {
+    "colour": "colour",
+    "hue": "hue",
+    "texture": "texture",
+    "structure": "edges",
+    "shape": "shape",
+    "palette": "palette",
+    "embedding": "embedding",
+}
 
 
 @dataclass(frozen=True)
@@ -30,45 +40,122 @@ class Reference:
     features: Features
 
 
-def palette_coverage(features: Features, palette: Sequence[str]) -> dict[str, float]:
-    """For each spec colour, the share of the picture within PALETTE_DELTA_E of it."""
-    targets = [srgb_to_lab(hex_to_rgb(colour)) for colour in palette]
-    return dict(zip(palette, shares_within(features.colours, targets, PALETTE_DELTA_E), strict=True))
+def reference_parts(features: Features, reference: Features) -> dict[str, float]:
+    """How alike the two character regions are, part by part (each 0 to 1), REFERENCE_PARTS and "shape"."""
+    from session_tui.scoring.descriptors import overlap, shape_similarity
+
+    return {
+        "colour": overlap(features.histogram, reference.histogram),
+        "hue": overlap(features.hue, reference.hue),
+        "texture": overlap(features.texture, reference.texture),
+        "structure": overlap(features.orientation, reference.orientation),
+        "shape": shape_similarity(features.shape, reference.shape),
+    }
 
 
-def compute_score(features: Features, references: Sequence[Reference], palette: Sequence[str]) -> dict[str, Any]:
-    """The score of one picture against the references and the spec's palette.
+def colour_shares(features: Features, colours: Sequence[str]) -> dict[str, float]:
+    """For each ``#RRGGBB``, the share of the character within PALETTE_DELTA_E of it."""
+    if not colours or not features.colours:
+        return dict.fromkeys(colours, 0.0)
+    import numpy as np
 
-    A part that has nothing to compare with (no palette, no references) is left out and the
-    weights of the others are scaled up; with neither, ``total`` is None.
+    from session_tui.scoring.colour import hex_to_rgb, srgb_to_lab
+    from session_tui.scoring.pixels import delta_e_2000_array
+
+    labs = np.array([lab for lab, _ in features.colours])
+    shares = np.array([share for _, share in features.colours])
+    out = {}
+    for colour in colours:
+        near = delta_e_2000_array(labs, srgb_to_lab(hex_to_rgb(colour))) <= PALETTE_DELTA_E
+        out[colour] = float(shares[near].sum())
+    return out
+
+
+def palette_part(coverage: dict[str, float]) -> float:
+    return sum(min(1.0, share / PALETTE_FULL_SHARE) for share in coverage.values()) / len(coverage)
+
+
+def model_for(parts: Sequence[str]) -> str:
+    has_refs, has_palette = "colour" in parts, "palette" in parts
+    return "references+palette" if has_refs and has_palette else "references" if has_refs else "palette"
+
+
+def logit(parts: dict[str, float]) -> float:
+    """The model's log-odds that the parts come from the same character."""
+    from session_tui.scoring.weights import MODELS
+
+    model = MODELS[model_for(list(parts))]
+    return model.bias + sum(w * parts[k] for k, w in model.weights.items() if k in parts)
+
+
+def total_of(z: float) -> int:
+    return round(100 / (1 + math.exp(-max(-50.0, min(50.0, z)))))
+
+
+def compute_score(
+    features: Features,
+    references: Sequence[Reference],
+    palette: Sequence[str],
+    *,
+    keep_rules: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The score of one picture against the references, the spec's palette and its keep rules.
+
+    With references and a palette, with references alone or with a palette alone, a model fitted
+    for that case combines the parts (weights.py); the nearest reference is the one giving the
+    highest score. ``keep_rules`` (the spec's ``keep``, or any spec text) are checked for the
+    colours they name; a broken one is a flag and keeps the verdict from "consistent". With
+    neither references nor palette, ``total`` is None.
     """
-    parts: dict[str, float] = {}
-    details: dict[str, Any] = {}
-    if palette:
-        coverage = palette_coverage(features, palette)
-        parts["palette"] = sum(min(1.0, share / PALETTE_FULL_SHARE) for share in coverage.values()) / len(coverage)
-        details["palette_coverage"] = {c: round(s, 4) for c, s in coverage.items()}
+    from session_tui.scoring.verdict import judge, keep_flags
+
+    details: dict[str, Any] = {"character_share": round(features.region_share, 3)}
+    coverage = colour_shares(features, palette) if palette else {}
+    best_parts: dict[str, float] = {}
+    nearest: Reference | None = None
     if references:
-        parts["histogram"] = max(histogram_similarity(features.histogram, r.features.histogram) for r in references)
-        nearest = min(references, key=lambda r: hamming(features.phash, r.features.phash))
-        distance = hamming(features.phash, nearest.features.phash)
-        parts["phash"] = max(0.0, 1.0 - distance / HASH_UNRELATED)
-        details["phash_distance"] = distance
+        scored = []
+        for ref in references:
+            parts = reference_parts(features, ref.features)
+            parts.pop("shape")
+            if coverage:
+                parts["palette"] = palette_part(coverage)
+            scored.append((logit(parts), ref, parts))
+        _, nearest, best_parts = max(scored, key=lambda row: row[0])
         details["nearest_reference"] = nearest.key
-    weight = sum(WEIGHTS[k] for k in parts)
-    total = round(100 * sum(WEIGHTS[k] * v for k, v in parts.items()) / weight) if parts else None
-    doc: dict[str, Any] = {"version": SCORE_VERSION, "total": total,
-                           "parts": {k: round(v, 3) for k, v in parts.items()}, "details": details}
-    if total is None:
+        details["shape"] = round(reference_parts(features, nearest.features)["shape"], 3)
+    elif coverage:
+        best_parts = {"palette": palette_part(coverage)}
+    if coverage:
+        details["palette_coverage"] = {c: round(s, 4) for c, s in coverage.items()}
+
+    flags, checks = keep_flags(features, nearest.features if nearest else None, coverage, keep_rules)
+    if checks:
+        details["keep"] = checks
+    if not features.found or (nearest is not None and not nearest.features.found):
+        flags.append("no character stood out from the background: whole pictures were compared")
+    doc: dict[str, Any] = {
+        "version": SCORE_VERSION,
+        "backend": BACKEND,
+        "total": None,
+        "verdict": None,
+        "driver": None,
+        "flags": flags,
+        "parts": {},
+        "details": details,
+    }
+    if not best_parts:
         doc["note"] = "nothing to compare with: the session has no references and the spec no palette"
+        return doc
+    doc.update(
+        judge(best_parts, total_of(logit(best_parts)), broken=any(f.startswith("keep ") for f in flags))
+    )
+    doc["parts"] = {k: round(v, 3) for k, v in best_parts.items()}
     return doc
 
 
-PART_NAMES = {"palette": "palette", "histogram": "colours", "phash": "layout"}
-
-
 def format_score(score: dict[str, Any] | None) -> str:
-    """One line for people: ``72/100 (palette 0.83, colours 0.61, layout 0.50)``."""
+    """One line for people: ``72/100 consistent (colour 0.83, ...; driven by colour); flags``."""
     if not score:
         return "not scored"
     if score.get("error"):
@@ -77,7 +164,14 @@ def format_score(score: dict[str, Any] | None) -> str:
     if total is None:
         return "no score (nothing to compare with)"
     parts = ", ".join(f"{PART_NAMES.get(k, k)} {v:.2f}" for k, v in (score.get("parts") or {}).items())
-    text = f"{total}/100" + (f" ({parts})" if parts else "")
+    driver = score.get("driver")
+    if parts and driver:
+        parts += f"; driven by {PART_NAMES.get(driver, driver)}"
+    text = f"{total}/100" + (f" {score['verdict']}" if score.get("verdict") else "")
+    text += f" ({parts})" if parts else ""
+    flags = [str(f) for f in score.get("flags") or []]
+    if flags:
+        text += "; " + "; ".join(flags)
     judge = score.get("judge")
     if isinstance(judge, dict) and judge.get("overall") is not None:
         text += f"; judge {judge['overall']}/100"
