@@ -41,8 +41,8 @@ def reference_images() -> list[Path]:
 
 def build(home: Path, base_url: str) -> Any:
     """The session: 14 references, 19 finished turns. Returns the engine."""
+    from session_tui.domain.model import Turn
     from session_tui.engine import Engine, RefInput
-    from session_tui.model import Turn
     from session_tui.paths import Home
 
     pk.write_config(home, base_url, BUDGET_MB)

@@ -104,11 +104,11 @@ def engine_work(root: Path, repeats: int) -> dict[str, Any]:
     """
     from instant import instant_engine
 
-    from session_tui.character import load_character
+    from session_tui.domain.model import Turn
     from session_tui.engine import Engine, RefInput
-    from session_tui.images import verify_decodes
-    from session_tui.model import Turn
-    from session_tui.scoring.session import score_image
+    from session_tui.engine.scores import score_image
+    from session_tui.engine.specfiles import load_character
+    from session_tui.media.images import verify_decodes
 
     image = pk.sample_png(1024, 1024, 2)
     reference = root / "reference.png"

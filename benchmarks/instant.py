@@ -7,7 +7,7 @@ from typing import Any
 
 from session_tui.config import Config, Profile
 from session_tui.engine import Engine
-from session_tui.images import verify_decodes
+from session_tui.media.images import verify_decodes
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
 

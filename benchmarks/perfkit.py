@@ -261,7 +261,7 @@ def grow_session(home: Path, name: str, template: dict[str, Any], turns: int, im
     two records a real turn leaves: pending, then finished with its score), in one write instead
     of thousands of fsyncs. ``images`` are ImageRef dicts already in the session's blob store.
     """
-    from session_tui.model import Turn
+    from session_tui.domain.model import Turn
     from session_tui.store.journal import encode
     from session_tui.store.sessions import turn_record
 

@@ -31,7 +31,7 @@ from session_tui.engine import Engine
 from session_tui.paths import Home
 from session_tui.providers.base import GenerationRequest, GenerationResult, Provider
 from session_tui.providers.offline import OfflineProvider
-from session_tui.tui.app import SessionTuiApp
+from session_tui.tui.app import SessionTuiApp, read_opening
 
 try:
     from session_tui.tui.app import settle_startup_objects
@@ -52,7 +52,9 @@ GIVE_UP_S = 60.0
 
 def app_for(engine: Engine, name: str) -> SessionTuiApp:
     """The app as `session-tui open` makes it, up to the moment it starts running."""
-    app = SessionTuiApp(engine, start=name, image_class=HalfcellImage, cursor_blink=False)
+    app = SessionTuiApp(
+        engine, start=name, opening=read_opening(engine, name), image_class=HalfcellImage, cursor_blink=False
+    )
     settle_startup_objects()
     return app
 

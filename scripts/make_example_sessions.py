@@ -9,13 +9,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from session_tui.character import load_character
+from session_tui.config import Profile
+from session_tui.domain.model import GenerationParams
 from session_tui.engine import Engine, RefInput
-from session_tui.model import GenerationParams
+from session_tui.engine.specfiles import load_character
 from session_tui.paths import Home
 from session_tui.providers.base import GenerationRequest
 from session_tui.providers.offline import OfflineProvider
-from session_tui.config import Profile
 
 HOME = Path(__file__).resolve().parent.parent / "sessions"
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from session_tui.domain.vocabulary import PROVIDER_KINDS
 from session_tui.errors import ConfigError
 from session_tui.paths import Home
 
@@ -103,11 +104,9 @@ def parse_config(data: dict[str, Any], path: Path | str = "config.toml") -> Conf
             hint = _hint(str(loc[-1]), _fields_at(loc))
             raise ConfigError(f"{path}: unknown key {key!r}{hint}.") from None
         raise ConfigError(f"{path}: {key}: {err['msg']}.") from None
-    from session_tui.providers.registry import known_kinds  # late: the registry imports config
-
     for name, profile in config.providers.items():
-        if profile.kind not in known_kinds():
-            kinds = sorted(known_kinds())
+        if profile.kind not in PROVIDER_KINDS:
+            kinds = sorted(PROVIDER_KINDS)
             raise ConfigError(
                 f"{path}: providers.{name}.kind {profile.kind!r} is not a provider kind"
                 f"{_hint(profile.kind, kinds)}; use one of {', '.join(kinds)}."

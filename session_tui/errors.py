@@ -49,7 +49,7 @@ class ConfigError(SessionTuiError):
 
 
 class ProviderError(SessionTuiError):
-    """A generation failed; ``reason`` is short and stored on the failed turn."""
+    """A generation failed; ``message`` is stored on the failed turn, ``reply_text`` any text it sent."""
 
     title = "Generation failed"
     exit_code = 4

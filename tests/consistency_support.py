@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PIL import Image, PngImagePlugin
-
 from rel_support import CliResult, run_cli
-from session_tui.model import CharacterSpec
+
+from session_tui.domain.model import CharacterSpec
 
 ORANGE = CharacterSpec(
     name="Little Orange",

@@ -15,9 +15,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from session_tui.domain.model import Session
 from session_tui.engine import Engine
 from session_tui.errors import CorruptSession, NotFound, SessionTuiError
-from session_tui.model import Session
 from session_tui.paths import Home
 from session_tui.store.check import DAMAGED, check_session
 from session_tui.store.journal import encode

@@ -13,8 +13,8 @@ from pathlib import Path
 from PIL import Image
 
 from session_tui.cli.main import main
+from session_tui.domain.model import Session
 from session_tui.engine import Engine
-from session_tui.model import Session
 
 
 @dataclass

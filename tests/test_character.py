@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 from consistency_support import ORANGE, cli, refused
 
-from session_tui.character import (
-    advise,
-    check_character,
-    load_character,
-    template,
-    toml_string,
-    write_template,
-)
+from session_tui.domain.character import advise, template, toml_string
 from session_tui.engine import Engine
+from session_tui.engine.specfiles import check_character, load_character, write_template
 from session_tui.errors import InvalidInput
 
 FULL = """\

@@ -287,7 +287,7 @@ def test_refusals_are_one_sentence_and_change_nothing(
 def test_help_on_every_command() -> None:
     sub = next(a for a in build_parser()._actions if a.dest == "command")
     commands = set(sub.choices)  # type: ignore[arg-type]
-    assert CONTRACT_COMMANDS <= commands
+    assert commands >= CONTRACT_COMMANDS
     for command in sorted(commands):
         out = run(command, "--help")
         assert out.returncode == 0, (command, out.stderr)
@@ -423,7 +423,7 @@ def test_send_json_prints_the_failed_turn(
 
 
 def test_send_json_refusal_does_not_print_an_older_failure(isolated_home: Path) -> None:
-    from session_tui.model import Turn
+    from session_tui.domain.model import Turn
     from session_tui.store.sessions import SessionDir
 
     ok_json("new", "s")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from rel_support import build_session, run_cli
 
+from session_tui.domain.model import Session
 from session_tui.engine import Engine
 from session_tui.errors import CorruptSession
-from session_tui.model import Session
 from session_tui.paths import Home
 from session_tui.store.journal import encode
 from session_tui.store.sessions import SessionDir

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from session_tui.config import Config, Profile
+from session_tui.domain.model import CharacterSpec, Lineage
 from session_tui.engine import Engine, RefInput
 from session_tui.errors import (
     AlreadyExists,
@@ -22,7 +23,6 @@ from session_tui.errors import (
     ProviderError,
     SessionTuiError,
 )
-from session_tui.model import CharacterSpec, Lineage
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
 from session_tui.store.sessions import JOURNAL
@@ -445,7 +445,7 @@ def test_refused_operations_change_nothing_on_disk(
 
 
 def test_new_session_with_references_and_params(eng: Engine, ref_files: list[Path]) -> None:
-    from session_tui.model import GenerationParams
+    from session_tui.domain.model import GenerationParams
 
     session = eng.new_session(
         "s",

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from session_tui.domain.model import CharacterSpec
 from session_tui.engine import Engine
 from session_tui.errors import InvalidInput
-from session_tui.export import export_session
-from session_tui.model import CharacterSpec
 
 SPEC = CharacterSpec(name="小橙", hair="orange pigtails", palette=["#FF8C00", "#FFA500"])
 CHINESE_PROMPT = "让她在海边，围巾变成蓝色"
@@ -42,8 +41,7 @@ def outdir(tmp_path: Path) -> Path:
 
 
 def export(engine: Engine, name: str, out: Path, **kw: object) -> tuple[Path, list[str]]:
-    sd = engine.session_dir(name)
-    result = export_session(sd, sd.load(), out, **kw)  # type: ignore[arg-type]
+    result = engine.export(name, out, **kw)  # type: ignore[arg-type]
     return result.path, result.files
 
 

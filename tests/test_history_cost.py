@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 
 from session_tui.config import Config, Profile
-from session_tui.engine import HISTORY_IMAGES, HISTORY_TURNS, Engine
+from session_tui.engine import Engine
+from session_tui.engine.turns import HISTORY_IMAGES, HISTORY_TURNS
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
 from session_tui.store import sessions
@@ -140,7 +141,7 @@ def test_the_one_step_loader_reads_exactly_what_the_general_one_does(
 
 
 def test_a_png_is_turned_upright_only_when_it_carries_exif(tmp_path: Path) -> None:
-    from session_tui.images import upright
+    from session_tui.media.images import upright
 
     plain = io.BytesIO()
     Image.new("RGB", (30, 20), (200, 10, 10)).save(plain, format="PNG")
@@ -245,7 +246,7 @@ def test_a_read_keeps_only_what_it_is_asked_to_and_finds_the_same_turns(tmp_path
 
 def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest.CaptureFixture[str]) -> None:
     from session_tui.cli.main import main
-    from session_tui.views import session_json
+    from session_tui.engine.views import session_json
 
     engine = Engine(home, Config(), provider_factory=lambda c, n, h: Recorder())
     for name, turns in (("empty", 0), ("one", 1), ("three", 3)):
@@ -256,8 +257,8 @@ def test_show_json_streams_exactly_the_whole_document(home: Home, capsys: pytest
             engine.approve(name)
         assert main(["show", name, "--json"]) == 0
         out = capsys.readouterr().out
-        sd = engine.session_dir(name)
-        assert out == json.dumps(session_json(sd, sd.load()), ensure_ascii=False, indent=2) + "\n"
+        doc = session_json(engine.place(name), engine.load(name))
+        assert out == json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
 def test_a_load_of_the_recent_turns_builds_only_those_and_counts_the_rest(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from consistency_support import ORANGE, cli, png, refused
 
 from session_tui.config import Profile
 from session_tui.engine import Engine, RefInput
-from session_tui.judge import attributes, judge_for, parse_verdict
+from session_tui.providers.judge import attributes, judge_for, parse_verdict
 
 
 class FakeJudge:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from rel_support import run_cli
 
+from session_tui.domain.model import SCHEMA_VERSION
 from session_tui.engine import Engine
 from session_tui.errors import CorruptSession
-from session_tui.model import SCHEMA_VERSION
 from session_tui.paths import Home
 from session_tui.store import migrations
 from session_tui.store.check import check_home

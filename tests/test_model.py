@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from session_tui.character import load_character
-from session_tui.errors import InvalidInput
-from session_tui.model import (
+from session_tui.domain.model import (
     ASPECT_RATIOS,
     MAX_REFERENCES,
     SEED_MAX,
@@ -22,6 +20,8 @@ from session_tui.model import (
     make,
     validate_name,
 )
+from session_tui.engine.specfiles import load_character
+from session_tui.errors import InvalidInput
 
 _ALLOWED = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 

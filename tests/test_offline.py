@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from session_tui.config import Profile
+from session_tui.domain.model import ASPECT_RATIOS, CharacterSpec, GenerationParams
 from session_tui.engine import Engine
-from session_tui.model import ASPECT_RATIOS, CharacterSpec, GenerationParams
 from session_tui.paths import Home
 from session_tui.providers import offline_art
 from session_tui.providers.base import GenerationRequest, HistoryTurn

@@ -11,9 +11,9 @@ from consistency_support import ORANGE, cli, refused
 from hypothesis import given
 from hypothesis import strategies as st
 
+from session_tui.domain.model import CharacterSpec
+from session_tui.domain.prompting import EN, ZH, assemble, keep_items, phrases_for, role_names
 from session_tui.engine import Engine
-from session_tui.model import CharacterSpec
-from session_tui.prompting import EN, ZH, assemble, keep_items, phrases_for, role_names
 
 ZH_SPEC = CharacterSpec(
     name="小橘",

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from session_tui.engine import Engine, RefInput
-from session_tui.provenance import Provenance, from_a1111, from_comfy_prompt, read_provenance, source_fields
+from session_tui.media.provenance import (
+    Provenance,
+    from_a1111,
+    from_comfy_prompt,
+    read_provenance,
+    source_fields,
+)
 
 A1111 = (
     "masterpiece, 1girl, orange pigtails, hoodie\nwith a second prompt line\n"
@@ -180,7 +186,7 @@ def test_any_parameters_text_parses_without_raising(text: str) -> None:
 )
 def test_any_json_in_a_comfy_chunk_is_survived(doc: object) -> None:
     """read_provenance catches only these; anything else escaping a reader would fail an import."""
-    from session_tui.provenance import from_comfy_workflow, from_invokeai, from_session_tui
+    from session_tui.media.provenance import from_comfy_workflow, from_invokeai, from_session_tui
 
     for reader in (from_comfy_prompt, from_comfy_workflow, from_session_tui, from_invokeai):
         try:

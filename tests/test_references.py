@@ -7,9 +7,9 @@ from pathlib import Path
 
 from consistency_support import cli, png, refused
 
+from session_tui.domain.model import ReferenceImage
+from session_tui.domain.references import guide_for, reference_advice
 from session_tui.engine import Engine, RefInput
-from session_tui.model import ReferenceImage
-from session_tui.references import guide_for, reference_advice
 
 SHA = "ab" * 32
 

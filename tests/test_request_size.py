@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from session_tui.model import ImageRef
+from session_tui.domain.model import ImageRef
 from session_tui.providers.base import InputImage
 from session_tui.providers.budget import USEFUL_SIDE, fit
 from session_tui.providers.input_cache import InputCache

@@ -20,13 +20,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import session_tui.scoring.session as scoring_session
+import session_tui.engine.scores as scoring_session
 from session_tui.config import Config, Profile
 from session_tui.engine import Engine, RefInput
-from session_tui.images import SMALL_SIDE, small_copy, verify_decodes
+from session_tui.engine.scores import rescore
+from session_tui.media.images import SMALL_SIDE, small_copy, verify_decodes
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
-from session_tui.scoring import rescore
 from session_tui.scoring.colour import delta_e_2000, shares_within
 from session_tui.scoring.features import image_features, open_small, small_features
 
@@ -93,7 +93,7 @@ def test_an_offline_turn_is_scored_from_the_drawing_and_matches_a_rescore(
     engine.new_session("s", character=ORANGE, refs=[RefInput(ref, "front", "front")])
     turn = engine.send("s", "on the beach", seed=3)
     assert decodes == []  # neither the new picture nor the reference was decoded by the score
-    assert set(turn.score["parts"]) == {"palette", "histogram", "phash"}
+    assert set(turn.score["parts"]) == {"colour", "hue", "texture", "structure", "palette"}
     (again,) = rescore(engine.session_dir("s"))
     assert len(decodes) == 1  # `session-tui score` decodes the stored picture ...
     assert same_score(again.score, turn.score)  # ... and finds exactly what the turn stored
@@ -155,7 +155,7 @@ def test_a_damaged_feature_cache_is_computed_again(engine: Engine, tmp_path: Pat
     (cache,) = (engine.session_dir("s").path / "cache").rglob("*.json")
     cache.write_text("{not json")
     turn = engine.send("s", "standing", seed=2)
-    assert "histogram" in turn.score["parts"]
+    assert "colour" in turn.score["parts"]
     assert cache.read_text().startswith('{"version"')  # written again, whole
 
 

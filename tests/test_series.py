@@ -11,11 +11,11 @@ from consistency_support import ORANGE, cli, refused
 import session_tui.engine
 from session_tui.config import Config, Profile
 from session_tui.engine import Engine
+from session_tui.engine.series import SeriesStopped, done_keys, load_scenes, run_series
 from session_tui.errors import InvalidInput, ProviderError
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult
 from session_tui.providers.offline import OfflineProvider
-from session_tui.series import SeriesStopped, done_keys, load_scenes, run_series
 
 FIVE = (
     "# Little Orange in five scenes\non the beach\nin the office\n\nin the kitchen\nin the snow\nat night\n"

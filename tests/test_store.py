@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from session_tui.domain.model import Checkpoint, SessionHeader, Turn
 from session_tui.engine import Engine
 from session_tui.errors import CorruptSession, SessionBusy, StorageError
-from session_tui.model import Checkpoint, SessionHeader, Turn
 from session_tui.paths import Home
 from session_tui.store import atomic as atomic_mod
 from session_tui.store import lock as lock_mod
@@ -439,7 +439,7 @@ WRITER = textwrap.dedent("""
     import io, os, signal, sys
     from pathlib import Path
     from PIL import Image
-    from session_tui.model import Checkpoint, Turn
+    from session_tui.domain.model import Checkpoint, Turn
     from session_tui.store import journal
     from session_tui.store.sessions import SessionDir
 

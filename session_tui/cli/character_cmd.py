@@ -64,8 +64,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_check(ctx: Context) -> int:
-    from session_tui.character import check_character
-    from session_tui.prompting import assemble
+    from session_tui.domain.prompting import assemble
+    from session_tui.engine.specfiles import check_character
 
     a = ctx.args
     report = check_character(Path(a.file))
@@ -99,7 +99,7 @@ def cmd_check(ctx: Context) -> int:
 
 
 def cmd_new(ctx: Context) -> int:
-    from session_tui.character import write_template
+    from session_tui.engine.specfiles import write_template
 
     path = write_template(Path(ctx.args.file), name=ctx.args.name, force=ctx.args.force)
     print(f"Wrote a character template to {path}; fill it in, then run: session-tui character check {path}")
@@ -107,8 +107,8 @@ def cmd_new(ctx: Context) -> int:
 
 
 def cmd_set(ctx: Context) -> int:
-    from session_tui.character import check_character
-    from session_tui.model import SessionHeader
+    from session_tui.domain.model import SessionHeader
+    from session_tui.engine.specfiles import check_character
 
     a = ctx.args
     report = check_character(Path(a.file))
@@ -136,7 +136,7 @@ def cmd_set(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    from session_tui.character import toml_string
+    from session_tui.domain.character import toml_string
 
     spec = ctx.engine.load(ctx.args.name).header.character
     if ctx.args.json:

@@ -28,14 +28,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_check(ctx: Context) -> int:
-    from session_tui.store.check import check_home, check_session, summary_counts
+    from session_tui.engine.outputs import summary_counts
 
     a = ctx.args
-    store = ctx.engine.store
-    if a.name is not None:
-        reports = [check_session(store, a.name, repair=a.repair)]
-    else:
-        reports = check_home(store, repair=a.repair)
+    reports = ctx.engine.check(a.name, repair=a.repair)
     errors, warnings = summary_counts(reports)
     if a.json:
         emit_json(
@@ -50,7 +46,7 @@ def cmd_check(ctx: Context) -> int:
         return EXIT_DAMAGED if errors else 0
     shown = [r for r in reports if r.name or r.warnings or r.errors or r.repaired]
     if not any(r.name for r in reports):
-        print(f"No sessions in {store.root}.")
+        print(f"No sessions in {ctx.engine.sessions_root}.")
     for r in shown:
         title = r.name or "home"
         state = "ok" if r.ok else f"{len(r.errors)} error(s)"

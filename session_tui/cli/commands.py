@@ -19,8 +19,8 @@ from session_tui.cli.common import (
 from session_tui.errors import SessionTuiError
 
 if TYPE_CHECKING:
-    from session_tui.model import Turn
-    from session_tui.store.sessions import SessionDir
+    from session_tui.domain.model import Turn
+    from session_tui.engine.views import SessionPlace
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -115,9 +115,9 @@ def _say(ctx: Context, text: str, doc: Any) -> None:
 
 
 def cmd_new(ctx: Context) -> int:
-    from session_tui.character import load_character
-    from session_tui.model import GenerationParams, make
-    from session_tui.views import session_json
+    from session_tui.domain.model import GenerationParams, make
+    from session_tui.engine.specfiles import load_character
+    from session_tui.engine.views import session_json
 
     a = ctx.args
     spec = load_character(_path(a.character)) if a.character else None
@@ -125,7 +125,7 @@ def cmd_new(ctx: Context) -> int:
     session = ctx.engine.new_session(
         a.name, provider=a.provider, character=spec, refs=a.ref or (), params=params
     )
-    sd = ctx.engine.session_dir(a.name)
+    sd = ctx.engine.place(a.name)
     _say(
         ctx,
         f"Created session {a.name!r} ({session.header.provider}, {session.header.model}) at {sd.path}",
@@ -135,7 +135,7 @@ def cmd_new(ctx: Context) -> int:
 
 
 def cmd_send(ctx: Context) -> int:
-    from session_tui.views import turn_json
+    from session_tui.engine.views import turn_json
 
     a = ctx.args
     engine = ctx.engine
@@ -148,9 +148,9 @@ def cmd_send(ctx: Context) -> int:
         if before is not None:
             _emit_turn_failure(ctx, before)
         raise
-    sd = engine.session_dir(a.name)
+    sd = engine.place(a.name)
     doc = turn_json(sd, turn)  # the turn as stored: no need to read the whole session again
-    paths = ", ".join(str(sd.blobs.path(i)) for i in turn.images)
+    paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
     _say(ctx, f"Turn {turn.index}: {paths}", doc)
     return 0
 
@@ -165,11 +165,11 @@ def _last_turn_index(ctx: Context) -> int | None:
 
 def _emit_turn_failure(ctx: Context, before: int) -> None:
     """With --json a failed turn still prints its record, so scripts see the stored failure."""
-    from session_tui.views import turn_json
+    from session_tui.engine.views import turn_json
 
     try:
-        sd = ctx.engine.session_dir(ctx.args.name)
-        turns = sd.load(recent=1).turns
+        sd = ctx.engine.place(ctx.args.name)
+        turns = ctx.engine.load(ctx.args.name, recent=1).turns
     except SessionTuiError:
         return
     last = turns[-1] if turns else None
@@ -185,8 +185,7 @@ def _emit_turn_failure(ctx: Context, before: int) -> None:
 def cmd_approve(ctx: Context) -> int:
     a = ctx.args
     cp = ctx.engine.approve(a.name, turn=a.turn, label=a.label, note=a.note)
-    sd = ctx.engine.session_dir(a.name)
-    path = sd.blobs.path(cp.image)
+    path = ctx.engine.place(a.name).image_path(cp.image)
     doc = {**cp.model_dump(mode="json"), "path": str(path)}
     _say(
         ctx,
@@ -197,9 +196,9 @@ def cmd_approve(ctx: Context) -> int:
 
 
 def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
-    from session_tui.views import session_json
+    from session_tui.engine.views import session_json
 
-    sd = ctx.engine.session_dir(session.name)
+    sd = ctx.engine.place(session.name)
     parent = session.header.parent
     _say(
         ctx,
@@ -224,9 +223,9 @@ def cmd_fork(ctx: Context) -> int:
 
 
 def cmd_list(ctx: Context) -> int:
-    from session_tui.views import summary_json
+    from session_tui.engine.views import summary_json
 
-    summaries = ctx.engine.store.summaries()
+    summaries = ctx.engine.summaries()
     if ctx.args.json:
         emit_json([summary_json(s) for s in summaries])
         return 0
@@ -247,16 +246,17 @@ def cmd_list(ctx: Context) -> int:
 
 
 def cmd_show(ctx: Context) -> int:
-    from session_tui.views import session_doc, turn_json
+    from session_tui.engine.views import session_doc, turn_json
 
-    sd = ctx.engine.session_dir(ctx.args.name)
+    name = ctx.args.name
+    sd = ctx.engine.place(name)
     # Each turn is kept only as the text printed for it: a long session's models would cost
     # several times the memory of a short one's.
     if ctx.args.json:
-        log = sd.read_log(lambda t: json_text(turn_json(sd, t)))
+        log = ctx.engine.read_log(name, lambda t: json_text(turn_json(sd, t)))
         emit_json_with(session_doc(sd, log.header, None, log.checkpoints, log.warnings), "turns", log.turns)
         return 0
-    session = sd.read_log(lambda t: _turn_line(sd, t))
+    session = ctx.engine.read_log(name, lambda t: _turn_line(sd, t))
     h = session.header
     print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
     if h.parent:
@@ -273,14 +273,14 @@ def cmd_show(ctx: Context) -> int:
     for line in session.turns:
         print(line)
     for c in session.checkpoints:
-        print(f"  {c.id} turn {c.turn} {c.label!r} {sd.blobs.path(c.image)}")
+        print(f"  {c.id} turn {c.turn} {c.label!r} {sd.image_path(c.image)}")
     for w in session.warnings:
         print(f"  warning: {w}", file=sys.stderr)
     return 0
 
 
-def _turn_line(sd: SessionDir, t: Turn) -> str:
-    image = sd.blobs.location(t.images[0].sha256, t.images[0].mime) if t.images else (t.error or "")
+def _turn_line(sd: SessionPlace, t: Turn) -> str:
+    image = sd.image_location(t.images[0]) if t.images else (t.error or "")
     score = f" score {t.score['total']}" if t.score and t.score.get("total") is not None else ""
     return f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}"
 
@@ -300,18 +300,10 @@ def cmd_paths(ctx: Context) -> int:
 
 def run_tui(ctx: Context, name: str | None) -> int:
     """Open the TUI (home screen, or straight into a session)."""
-    try:
-        from session_tui.tui.app import run
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("session_tui.tui"):
-            print(
-                "The TUI is not part of this build yet; use the commands shown by 'session-tui --help'.",
-                file=sys.stderr,
-            )
-            return 1
-        raise
+    from session_tui.tui.app import run
+
     if name is not None:
-        ctx.engine.session_dir(name)  # refuse an unknown name before the screen opens
+        ctx.engine.place(name)  # refuse an unknown name before the screen opens
     return run(ctx.home, name)
 
 

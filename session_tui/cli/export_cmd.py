@@ -27,15 +27,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_export(ctx: Context) -> int:
-    from session_tui.export import export_session
-
     a = ctx.args
-    sd = ctx.engine.session_dir(a.name)
-    result = export_session(sd, sd.load(), Path(a.out), as_zip=a.zip, which=a.checkpoint or ())
+    result = ctx.engine.export(a.name, Path(a.out), as_zip=a.zip, which=a.checkpoint or ())
     if a.json:
         emit_json({"path": str(result.path), "files": result.files})
     else:
-        from session_tui.export.extras import EXTRA_FILES
+        from session_tui.engine.outputs import EXTRA_FILES
 
         count = len([f for f in result.files if f not in EXTRA_FILES])
         print(f"Exported {count} checkpoint(s) with a contact sheet and an HTML gallery to {result.path}")

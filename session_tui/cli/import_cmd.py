@@ -26,10 +26,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_import(ctx: Context) -> int:
-    from session_tui.store.importer import import_zip
-
     a = ctx.args
-    result = import_zip(ctx.engine.store, Path(a.zip).expanduser(), a.name)
+    result = ctx.engine.import_zip(Path(a.zip).expanduser(), a.name)
     if a.json:
         emit_json(
             {

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_judge(ctx: Context) -> int:
-    from session_tui.judge import judge_session
+    from session_tui.engine.judging import judge_session
 
     a = ctx.args
     results = judge_session(ctx.engine, a.name, profile=a.profile, which=a.checkpoint or ())

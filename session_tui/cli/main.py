@@ -13,8 +13,11 @@ from session_tui import __version__
 from session_tui.cli.common import Context
 from session_tui.errors import SessionTuiError
 from session_tui.paths import Home
+from session_tui.runtime import collector_paused
 
 # Each module has register(subparsers); the order is the order of --help.
+# Commands that run for minutes (a series, the TUI, the judge) keep the cycle collector on.
+LONG_RUNNING = frozenset({"series", "open", "judge"})
 COMMAND_MODULES = (
     "session_tui.cli.commands",
     "session_tui.cli.export_cmd",
@@ -66,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from session_tui.cli.commands import run_tui
 
             return run_tui(ctx, None)
-        return int(handler(ctx) or 0)
+        if args.command in LONG_RUNNING:
+            return int(handler(ctx) or 0)
+        with collector_paused():  # a short command: reading a journal makes no cycles worth a pass
+            return int(handler(ctx) or 0)
     except SessionTuiError as exc:
         sys.stderr.write(f"session-tui: {exc.message}\n")
         return exc.exit_code

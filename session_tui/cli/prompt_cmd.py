@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_prompt(ctx: Context) -> int:
+    from session_tui.domain.model import SessionHeader
     from session_tui.errors import InvalidInput
-    from session_tui.model import SessionHeader
 
     a = ctx.args
     engine = ctx.engine
@@ -96,17 +96,17 @@ def edit_text(text: str) -> str:
 
 
 def _edit_and_send(ctx: Context, typed: str, assembled: str) -> int:
+    from session_tui.engine.views import turn_json
     from session_tui.errors import InvalidInput
-    from session_tui.views import turn_json
 
     edited = edit_text(assembled).strip()
     if not edited:
         raise InvalidInput("The edited prompt is empty; nothing was sent.")
     turn = ctx.engine.send(ctx.args.name, typed, prompt_sent=edited)
-    sd = ctx.engine.session_dir(ctx.args.name)
+    sd = ctx.engine.place(ctx.args.name)
     doc = turn_json(sd, turn)
     if ctx.args.json:
         emit_json(doc)
     else:
-        print(f"Turn {turn.index}: {', '.join(str(sd.blobs.path(i)) for i in turn.images)}")
+        print(f"Turn {turn.index}: {', '.join(str(sd.image_path(i)) for i in turn.images)}")
     return 0

@@ -43,8 +43,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def _describe(ctx: Context, name: str) -> dict[str, Any]:
     """One profile as plain data; a profile that cannot be built says why instead of failing the list."""
-    from session_tui.providers.keys import lookup
-    from session_tui.providers.registry import create_provider
+    from session_tui.engine.provider_admin import create_provider, lookup
 
     config = ctx.engine.config
     resolved, profile = config.profile(name)
@@ -64,7 +63,7 @@ def _describe(ctx: Context, name: str) -> dict[str, Any]:
     if profile.kind == "offline":
         doc["key"] = "not needed"
         return doc
-    from session_tui.providers.network import public_url
+    from session_tui.engine.provider_admin import public_url
 
     doc["base_url"] = public_url(getattr(provider, "base_url", profile.base_url or ""))
     try:
@@ -112,7 +111,7 @@ def cmd_providers(ctx: Context) -> int:
 
 
 def _check(ctx: Context, name: str) -> int:
-    from session_tui.providers.registry import create_provider
+    from session_tui.engine.provider_admin import create_provider
 
     resolved, profile = ctx.engine.config.profile(name)
     sentence = create_provider(resolved, profile, ctx.home).check()
@@ -132,7 +131,7 @@ def _read_secret(name: str) -> str:
 
 
 def cmd_keys_set(ctx: Context) -> int:
-    from session_tui.providers.keys import save_key, validate_key_name
+    from session_tui.engine.provider_admin import save_key, validate_key_name
 
     name = validate_key_name(ctx.args.name)
     path = save_key(ctx.home, name, _read_secret(name))
@@ -141,7 +140,7 @@ def cmd_keys_set(ctx: Context) -> int:
 
 
 def cmd_keys_list(ctx: Context) -> int:
-    from session_tui.providers.keys import read_keys
+    from session_tui.engine.provider_admin import read_keys
 
     names = sorted(read_keys(ctx.home))
     if ctx.args.json:
@@ -154,7 +153,7 @@ def cmd_keys_list(ctx: Context) -> int:
 
 
 def cmd_keys_remove(ctx: Context) -> int:
-    from session_tui.providers.keys import remove_key, validate_key_name
+    from session_tui.engine.provider_admin import remove_key, validate_key_name
 
     name = validate_key_name(ctx.args.name)
     if not remove_key(ctx.home, name):

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.cli.common import Context, add_json, emit_json
-from session_tui.vocabulary import REFERENCE_ROLES  # plain data: building the parser stays pydantic-free
+from session_tui.domain.vocabulary import (
+    REFERENCE_ROLES,
+)  # plain data: building the parser stays pydantic-free
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -66,8 +68,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def advice_for(ctx: Context, name: str) -> tuple[Any, list[str]]:
     """The session and the warnings about its reference mix for its model."""
+    from session_tui.domain.references import reference_advice
     from session_tui.errors import SessionTuiError
-    from session_tui.references import reference_advice
 
     session = ctx.engine.load(name)
     header = session.header
@@ -79,9 +81,9 @@ def advice_for(ctx: Context, name: str) -> tuple[Any, list[str]]:
 
 
 def _refs_doc(ctx: Context, session: Any, advice: list[str]) -> dict[str, Any]:
-    from session_tui.views import references_json
+    from session_tui.engine.views import references_json
 
-    sd = ctx.engine.session_dir(session.name)
+    sd = ctx.engine.place(session.name)
     return {
         "name": session.name,
         "model": session.header.model,
@@ -156,7 +158,7 @@ def _one(header: Any, name: str, prefix: str) -> Any:
 
 
 def cmd_role(ctx: Context) -> int:
-    from session_tui.model import SessionHeader
+    from session_tui.domain.model import SessionHeader
 
     a = ctx.args
 

@@ -25,11 +25,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def cmd_score(ctx: Context) -> int:
-    from session_tui.scoring import format_score, rescore
+    from session_tui.engine.outputs import format_score
 
     a = ctx.args
-    sd = ctx.engine.session_dir(a.name)
-    turns = rescore(sd, a.turn or (), missing_only=a.missing)
+    turns = ctx.engine.rescore(a.name, a.turn or (), missing_only=a.missing)
     if a.json:
         emit_json([{"turn": t.index, "score": t.score} for t in turns])
         return 0

@@ -82,7 +82,7 @@ def _doc(name: str, series: str, result: Any) -> dict[str, Any]:
 
 def cmd_series(ctx: Context) -> int:
     from session_tui.cli.refs_cmd import advice_for
-    from session_tui.series import SeriesStopped, load_scenes, run_series
+    from session_tui.engine.series import SeriesStopped, load_scenes, run_series
 
     a = ctx.args
     path = Path(a.scenes)
@@ -128,7 +128,7 @@ def cmd_series(ctx: Context) -> int:
     if a.json:
         emit_json(_doc(a.name, series, result))
     else:
-        from session_tui.scoring import format_score
+        from session_tui.engine.outputs import format_score
 
         for scene, turn in result.rendered:
             print(f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}")

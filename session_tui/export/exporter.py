@@ -9,7 +9,7 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,14 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from session_tui import __version__
+from session_tui.domain.model import Checkpoint, ImageRef, Session
 from session_tui.errors import InvalidInput
-from session_tui.model import Checkpoint, Session
 from session_tui.store.atomic import atomic_write, storage_errors
-from session_tui.store.sessions import SessionDir
 
 MANIFEST = "manifest.json"
+
+# The stored bytes of one of the session's images (the engine hands over its blob reader).
+ReadImage = Callable[[ImageRef], bytes]
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ def _png_with_text(data: bytes, text: dict[str, str]) -> bytes:
     info = PngImagePlugin.PngInfo()
     with Image.open(io.BytesIO(data)) as img:
         for key, value in img.info.items():
-            if isinstance(value, str) and key not in text:
+            if isinstance(key, str) and isinstance(value, str) and key not in text:
                 info.add_text(key, value)
         for key, value in text.items():
             info.add_itxt(key, value)  # iTXt: UTF-8, so CJK prompts survive
@@ -52,7 +54,7 @@ def _png_with_text(data: bytes, text: dict[str, str]) -> bytes:
 
 
 def _entries(
-    sd: SessionDir, session: Session, checkpoints: list[Checkpoint]
+    read: ReadImage, session: Session, checkpoints: list[Checkpoint]
 ) -> tuple[dict[str, bytes], dict[str, Any]]:
     files: dict[str, bytes] = {}
     items = []
@@ -77,7 +79,7 @@ def _entries(
             "score": turn.score,
         }
         files[name] = _png_with_text(
-            sd.blobs.read(cp.image),
+            read(cp.image),
             {
                 "Title": f"{session.name} {cp.id} {cp.label}".strip(),
                 "Description": turn.prompt,
@@ -113,7 +115,7 @@ def _entries(
 
 
 def export_session(
-    sd: SessionDir, session: Session, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
+    read: ReadImage, session: Session, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
 ) -> ExportResult:
     """Export checkpoints (all, or those named by id or label) to ``out``.
 
@@ -124,10 +126,10 @@ def export_session(
     checkpoints = list({cp.id: cp for cp in chosen}.values())  # an id and its label name one checkpoint
     if not checkpoints:
         raise InvalidInput(f"Session {session.name!r} has no checkpoints to export; approve a turn first.")
-    files, manifest = _entries(sd, session, checkpoints)
+    files, manifest = _entries(read, session, checkpoints)
     from session_tui.export.extras import add_extras  # contact sheet and HTML gallery beside the manifest
 
-    add_extras(sd, session, checkpoints, files, manifest)
+    add_extras(read, session, checkpoints, files, manifest)
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     out = out.expanduser().absolute()
     if as_zip:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from session_tui.model import Checkpoint, Session
-from session_tui.store.sessions import SessionDir
+from session_tui.domain.model import Checkpoint, Session
+from session_tui.export.exporter import ReadImage
 
 CONTACT_SHEET = "contact-sheet.png"
 GALLERY = "index.html"
@@ -23,7 +23,7 @@ def _caption(turn: int, score: Any) -> str:
 
 
 def add_extras(
-    sd: SessionDir,
+    read: ReadImage,
     session: Session,
     checkpoints: Sequence[Checkpoint],
     files: dict[str, bytes],
@@ -35,7 +35,7 @@ def add_extras(
 
     tiles = [
         Tile(
-            sd.blobs.read(cp.image),
+            read(cp.image),
             f"{cp.id} {cp.label}".strip(),
             _caption(cp.turn, session.turn(cp.turn).score),
         )

@@ -10,7 +10,8 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from session_tui.config import Profile
-from session_tui.model import ASPECT_RATIOS, IMAGE_SIZES, CharacterSpec, GenerationParams, ImageRef
+from session_tui.domain.model import CharacterSpec, GenerationParams, ImageRef
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
 from session_tui.paths import Home
 
 

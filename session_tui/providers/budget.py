@@ -108,7 +108,7 @@ class _Item:
                     img.load()
                     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
                     self._decoded = img.convert("RGBA" if has_alpha else "RGB")
-            except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
+            except Exception as exc:
                 raise ProviderError(
                     f"Input image {self.image.sha256[:12]} ({self.role}) does not decode, so it "
                     f"cannot be prepared for sending ({exc})."

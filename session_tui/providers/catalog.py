@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from session_tui.model import ASPECT_RATIOS, IMAGE_SIZES, MAX_REFERENCES
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES, MAX_REFERENCES
 from session_tui.providers.base import Capabilities
 
 OPENAI_URL = "https://api.openai.com/v1"

@@ -115,7 +115,7 @@ class NetworkProvider(Provider):
                 wire.close()
         except SessionTuiError as exc:
             raise redact_error(exc, secrets) from None
-        except Exception as exc:  # noqa: BLE001 - every failure becomes one sentence, never a traceback
+        except Exception as exc:
             mapped = from_sdk(exc, self._where())
             if mapped is None:
                 raise ProviderError(

@@ -14,7 +14,7 @@ from dataclasses import asdict
 
 from PIL import Image, PngImagePlugin
 
-from session_tui.images import small_copy
+from session_tui.media.images import small_copy
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
 from session_tui.providers.offline_art import render
 from session_tui.providers.offline_words import Look, apply_prompt, look_from_spec

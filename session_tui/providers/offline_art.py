@@ -52,6 +52,8 @@ def draw_scene(img: Image.Image, scene: str, rng: random.Random) -> float:
     gy = int(h * horizon)
     d.rectangle((0, gy, w, h), fill=ground)
     unit = min(w, h) / 100
+    x: float  # positions are in pixels, fractional where the drawing scales
+    y: float
     if scene == "beach":
         d.rectangle((0, int(gy - 8 * unit), w, gy), fill=(40, 120, 200))
         sx = rng.uniform(0.1, 0.9) * w

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from session_tui.model import CharacterSpec
+from session_tui.domain.model import CharacterSpec
 
 RGB = tuple[int, int, int]
 
@@ -114,7 +114,7 @@ def _colour_words(text: str) -> list[tuple[int, RGB]]:
 
 def _slot_positions(text: str) -> list[tuple[int, str]]:
     lowered = text.lower()
-    out = []
+    out: list[tuple[int, str]] = []
     for slot, words in SLOTS.items():
         for word in words:
             pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}s?\b"

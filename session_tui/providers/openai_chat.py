@@ -8,7 +8,7 @@ last picture rather than the text describing it.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from session_tui.providers.base import GenerationRequest, GenerationResult, InputImage
 from session_tui.providers.budget import Prepared, request_info
@@ -71,8 +71,8 @@ class OpenAIChatProvider(OpenAIProvider):
         carried = [[next(rest) for _ in turn.images] for turn in request.history]
         messages = build_messages(request, refs, carried)
         raw = wire.client.chat.completions.with_raw_response.create(
-            model=self.model, messages=messages, extra_body=extra
-        )  # type: ignore[arg-type]
+            model=self.model, messages=cast(Any, messages), extra_body=extra
+        )
         answer = parse_chat(load_json(raw.content, self.service), self.service)
         sent = body_bytes({"model": self.model, "messages": messages, **extra})
         return self.finish(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from session_tui.errors import ProviderError
-from session_tui.images import EXT_BY_MIME
+from session_tui.media.images import EXT_BY_MIME
 from session_tui.providers.base import GenerationRequest, GenerationResult, InputImage
 from session_tui.providers.budget import OPENAI_MIMES, request_info
 from session_tui.providers.catalog import (

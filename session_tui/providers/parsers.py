@@ -106,7 +106,7 @@ def checked_image(data: bytes, service: str) -> bytes:
 def checked_preview(data: bytes, service: str) -> Any:
     """Check as ``checked_image`` does and return what the decoding left for the score: the
     image's ``images.small_copy`` (None if it could not be made)."""
-    from session_tui.images import inspect_image, verify_decodes
+    from session_tui.media.images import inspect_image, verify_decodes
 
     try:
         inspect_image(data, "The image")
@@ -142,10 +142,10 @@ def _image_url(item: object) -> str:
     inner = d.get("image_url")
     if isinstance(inner, str):
         return inner
-    if isinstance(inner, dict) and isinstance(inner.get("url"), str):
-        return inner["url"]
-    if isinstance(d.get("url"), str):
-        return d["url"]
+    if isinstance(inner, dict) and isinstance(url := inner.get("url"), str):
+        return url
+    if isinstance(url := d.get("url"), str):
+        return url
     if isinstance(d.get("b64_json"), str):
         return f"data:image/png;base64,{d['b64_json']}"
     return ""

@@ -25,10 +25,6 @@ _KINDS = MappingProxyType(
 )
 
 
-def known_kinds() -> MappingProxyType[str, str]:
-    return _KINDS
-
-
 def provider_class(kind: str) -> type[Provider]:
     try:
         target = _KINDS[kind]

@@ -101,7 +101,7 @@ class Wire:
         def work() -> None:
             try:
                 box["value"] = fn()
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread as is
+            except BaseException as exc:
                 box["error"] = exc
             finally:
                 done.set()
@@ -139,7 +139,7 @@ class Wire:
         }
         response = self.client.get(
             url, cast_to=httpx2.Response, options=options, stream=True, stream_cls=None
-        )  # type: ignore[call-overload]
+        )
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:

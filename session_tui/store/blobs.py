@@ -8,9 +8,9 @@ import os
 import stat
 from pathlib import Path
 
+from session_tui.domain.model import ImageRef
 from session_tui.errors import CorruptSession
-from session_tui.images import EXT_BY_MIME, inspect_image, upright, verify_decodes
-from session_tui.model import ImageRef
+from session_tui.media.images import EXT_BY_MIME, inspect_image, upright, verify_decodes
 from session_tui.store.atomic import atomic_write, storage_errors
 
 

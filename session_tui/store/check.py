@@ -23,12 +23,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from session_tui.domain.model import SCHEMA_VERSION, Checkpoint, ImageRef, SessionHeader, Turn, validate_name
 from session_tui.errors import CorruptSession, InvalidInput, NotFound, SessionBusy, StorageError
-from session_tui.model import SCHEMA_VERSION, Checkpoint, ImageRef, SessionHeader, Turn, validate_name
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.journal import decode
 from session_tui.store.migrations import migrate_record
-from session_tui.store.sessions import BLOBS, HEADER, JOURNAL, LOCK, SessionDir, Store
+from session_tui.store.sessions import BLOBS, HEADER, JOURNAL, SessionDir, Store
 
 DAMAGED = "journal.damaged.jsonl"
 STAGING = ".tmp"
@@ -37,7 +37,6 @@ _TEMP_RE = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")
 # Store.create's staging folders "NAME.PID.HEX8" and Store.delete's "deleted.NAME.HEX8"
 _STAGING_RE = re.compile(r"^(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}$")
 _DELETED_RE = re.compile(r"^deleted\..+\.[0-9a-f]{8}$")
-_KNOWN_TOP = {HEADER, JOURNAL, BLOBS, LOCK, DAMAGED}
 
 
 @dataclass

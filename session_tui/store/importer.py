@@ -18,8 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
+from session_tui.domain.model import SessionHeader, first_error, validate_name
 from session_tui.errors import InvalidInput
-from session_tui.model import SessionHeader, first_error, validate_name
 from session_tui.store.atomic import storage_errors
 from session_tui.store.check import DAMAGED, check_session
 from session_tui.store.migrations import migrate_header

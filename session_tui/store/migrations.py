@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from session_tui.domain.model import SCHEMA_VERSION
 from session_tui.errors import CorruptSession
-from session_tui.model import SCHEMA_VERSION
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 

@@ -5,13 +5,11 @@ A folder is self-contained: copy it to another home and it opens there.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +17,16 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
+from session_tui.domain.model import (
+    SCHEMA_VERSION,
+    Checkpoint,
+    Session,
+    SessionHeader,
+    Turn,
+    first_error,
+    validate_name,
+)
 from session_tui.errors import AlreadyExists, CorruptSession, NotFound
-from session_tui.model import Checkpoint, Session, SessionHeader, Turn, first_error, validate_name
-from session_tui.store import migrations
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
@@ -56,27 +61,8 @@ PENDING_FIELDS = frozenset(
 )
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold off Python's cycle collector while a journal is read.
-
-    Reading makes tens of thousands of objects without a cycle among them; each time they trip
-    the collector's thresholds it walks every object of the process, and in the TUI (Textual and
-    pydantic hold a few hundred thousand) one full pass took about 100 ms: most of what a
-    1,000-turn session added to the first paint. Only the state found is put back, so a thread
-    that pauses while another has paused leaves the collector as the first one found it.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def dump_json(model: object) -> dict:
-    return model.model_dump(mode="json")  # type: ignore[attr-defined]
+def dump_json(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
 
 
 def turn_record(turn: Turn) -> dict[str, Any]:
@@ -165,49 +151,48 @@ class SessionDir:
         little of every turn (show, list) holds that little, not every turn's models: those take
         about three times the memory of the record they are read from.
         """
-        with collector_paused():
-            header = self.read_header()
-            problems: list[str] = []
-            turns: dict[int, T] = {}
-            pending: dict[int, Turn] = {}  # turns whose last record so far is their pending one
-            checkpoints: dict[str, Checkpoint] = {}
+        header = self.read_header()
+        problems: list[str] = []
+        turns: dict[int, T] = {}
+        pending: dict[int, Turn] = {}  # turns whose last record so far is their pending one
+        checkpoints: dict[str, Checkpoint] = {}
 
-            def take(turn: Turn) -> None:
-                if turn.status == "pending":
-                    pending[turn.index] = turn
-                    turns.pop(turn.index, None)
+        def take(turn: Turn) -> None:
+            if turn.status == "pending":
+                pending[turn.index] = turn
+                turns.pop(turn.index, None)
+            else:
+                pending.pop(turn.index, None)
+                turns[turn.index] = keep(turn)
+
+        def consume(payload: bytes) -> bool:
+            found = fast_record(payload)
+            if isinstance(found, Turn):
+                take(found)
+            elif isinstance(found, Checkpoint):
+                checkpoints[found.id] = found
+            return found is not None
+
+        for rec in self.journal.read(problems, consume):
+            try:
+                type_, data = migrate_record(rec.type, rec.data)
+                if type_ == "turn":
+                    take(Turn.model_validate(data))
+                elif type_ == "checkpoint":
+                    cp = Checkpoint.model_validate(data)
+                    checkpoints[cp.id] = cp
                 else:
-                    pending.pop(turn.index, None)
-                    turns[turn.index] = keep(turn)
-
-            def consume(payload: bytes) -> bool:
-                found = fast_record(payload)
-                if isinstance(found, Turn):
-                    take(found)
-                elif isinstance(found, Checkpoint):
-                    checkpoints[found.id] = found
-                return found is not None
-
-            for rec in self.journal.read(problems, consume):
-                try:
-                    type_, data = migrate_record(rec.type, rec.data)
-                    if type_ == "turn":
-                        take(Turn.model_validate(data))
-                    elif type_ == "checkpoint":
-                        cp = Checkpoint.model_validate(data)
-                        checkpoints[cp.id] = cp
-                    else:
-                        problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
-                except (ValidationError, ValueError) as exc:
-                    problems.append(
-                        f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})"
-                    )
-                except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
-                    problems.append(f"journal line {rec.line} was skipped: {exc.message}")
-            for index, turn in pending.items():  # nobody is finishing these: a crash cut them off
-                turn.status = "interrupted"
-                turn.error = turn.error or "interrupted before an answer arrived"
-                turns[index] = keep(turn)
+                    problems.append(f"journal line {rec.line} has an unknown record type {type_!r}")
+            except (ValidationError, ValueError) as exc:
+                problems.append(
+                    f"journal line {rec.line} is not valid and was skipped ({exc.__class__.__name__})"
+                )
+            except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
+                problems.append(f"journal line {rec.line} was skipped: {exc.message}")
+        for index, turn in pending.items():  # nobody is finishing these: a crash cut them off
+            turn.status = "interrupted"
+            turn.error = turn.error or "interrupted before an answer arrived"
+            turns[index] = keep(turn)
         return SessionLog(header, [turns[i] for i in sorted(turns)], list(checkpoints.values()), problems)
 
     def append_turn(self, turn: Turn) -> None:
@@ -263,7 +248,7 @@ def fast_record(payload: bytes) -> Turn | Checkpoint | None:
     except ValueError:  # pydantic's ValidationError is one
         return None
     # Only records already at the version migrations lead to; any other goes through them.
-    return found if found.schema_version == migrations.SCHEMA_VERSION else None
+    return found if found.schema_version == SCHEMA_VERSION else None
 
 
 def _json_bytes(data: object) -> bytes:

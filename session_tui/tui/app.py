@@ -17,6 +17,7 @@ from textual.widgets import Input, TextArea
 from session_tui.engine import Engine
 from session_tui.errors import SessionTuiError
 from session_tui.paths import Home
+from session_tui.runtime import collector_paused
 from session_tui.tui.commands import ScreenCommands
 from session_tui.tui.images import ThumbnailCache, image_mode, image_widget_class
 from session_tui.tui.screens.help import HelpScreen
@@ -42,6 +43,7 @@ class SessionTuiApp(App[None]):
         engine: Engine,
         *,
         start: str | None = None,
+        opening: SessionState | None = None,
         image_class: type[Widget] | None = None,
         cursor_blink: bool = True,
     ) -> None:
@@ -51,16 +53,7 @@ class SessionTuiApp(App[None]):
         self._image_class = image_class
         self.cursor_blink = cursor_blink
         self.thumbnails = ThumbnailCache(engine)
-        # The session to open is read now, before the app starts: then nothing else wants the
-        # interpreter, where a worker would share it with the drawing of the first screens (a
-        # 1,000-turn session took three times as long that way). A problem is left for the
-        # screen to find and report.
-        self._opening: SessionState | None = None
-        if start is not None:
-            try:
-                self._opening = read_state(engine, start, FIRST_READ)
-            except SessionTuiError:
-                pass
+        self._opening = opening  # what run() read of ``start`` before the app began, if anything
 
     @property
     def image_class(self) -> ImageFactory:
@@ -138,10 +131,23 @@ def run(home: Home, name: str | None) -> int:
     _ = engine.config  # a broken config.toml is one sentence on stderr, before the screen changes
     # textual-image asks the terminal what it can draw; that has to happen before Textual owns stdin.
     image_class = image_widget_class(image_mode(os.environ))
-    app = SessionTuiApp(engine, start=name, image_class=image_class)
+    app = SessionTuiApp(engine, start=name, opening=read_opening(engine, name), image_class=image_class)
     settle_startup_objects()
     app.run()
     return app.return_code or 0
+
+
+def read_opening(engine: Engine, name: str | None) -> SessionState | None:
+    """The session to open, read before the app starts: then nothing else wants the interpreter,
+    where a worker would share it with the drawing of the first screens (a 1,000-turn session took
+    three times as long that way). A problem is left for the screen to find and report."""
+    if name is None:
+        return None
+    try:
+        with collector_paused():
+            return read_state(engine, name, FIRST_READ)
+    except SessionTuiError:
+        return None
 
 
 def settle_startup_objects() -> None:

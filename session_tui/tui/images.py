@@ -20,8 +20,8 @@ from session_tui.errors import InvalidInput
 if TYPE_CHECKING:
     from textual.widget import Widget
 
+    from session_tui.domain.model import ImageRef
     from session_tui.engine import Engine
-    from session_tui.model import ImageRef
 
 IMAGES_ENV = "SESSION_TUI_IMAGES"
 MODES: tuple[str, ...] = ("auto", "kitty", "sixel", "halfcell", "unicode")
@@ -72,7 +72,7 @@ def decode(data: bytes, box: int) -> PILImage.Image:
                 flat.paste(rgba, mask=rgba.getchannel("A"))
                 return flat
             return img.convert("RGB")
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types for broken data
+    except Exception as exc:
         raise InvalidInput(f"The image cannot be drawn ({exc}).") from None
 
 

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from session_tui.model import Session, Turn
-
-
-class SessionLoaded(Message):
-    """A session was read (or re-read after a change)."""
-
-    def __init__(self, session: Session) -> None:
-        super().__init__()
-        self.session = session
+from session_tui.domain.model import Session, Turn
 
 
 class GenerationFinished(Message):

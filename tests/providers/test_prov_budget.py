@@ -10,8 +10,8 @@ import threading
 import pytest
 from PIL import Image
 
+from session_tui.domain.model import ImageRef
 from session_tui.errors import Cancelled, ProviderError
-from session_tui.model import ImageRef
 from session_tui.providers.base import InputImage
 from session_tui.providers.budget import GEMINI_MIMES, MIN_SIDE, b64_len, fit
 

@@ -10,11 +10,11 @@ import pytest
 from fakeservice import KEY_ENV, FakeService, Reply, b64, make_engine, write_profile
 from PIL import Image
 
-import session_tui.scoring.session as scoring_session
+import session_tui.engine.scores as scoring_session
+from session_tui.domain.model import CharacterSpec
 from session_tui.engine import RefInput
-from session_tui.model import CharacterSpec
+from session_tui.engine.scores import rescore
 from session_tui.paths import Home
-from session_tui.scoring import rescore
 from session_tui.scoring.features import open_small
 
 
@@ -81,7 +81,7 @@ def test_a_network_turn_is_scored_from_its_check_and_a_rescore_agrees(
     )
     turn = engine.send("c", "on the beach")
     assert turn.status == "ok" and decoded == []
-    assert set(turn.score["parts"]) == {"palette", "histogram", "phash"}
+    assert set(turn.score["parts"]) == {"colour", "hue", "texture", "structure", "palette"}
     (again,) = rescore(engine.session_dir("c"))
     assert len(decoded) == 1
     assert {**again.score, "computed_at": 0} == {**turn.score, "computed_at": 0}

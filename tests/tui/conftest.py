@@ -19,7 +19,7 @@ from session_tui.errors import ProviderError
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, Provider
 from session_tui.providers.offline import OfflineProvider
-from session_tui.tui.app import SessionTuiApp
+from session_tui.tui.app import SessionTuiApp, read_opening
 
 SIZE = (120, 40)
 
@@ -82,7 +82,13 @@ def factory(cls: type[Provider], **attrs: Any) -> Callable[[Config, str | None, 
 @pytest.fixture
 def make_app() -> Callable[..., SessionTuiApp]:
     def make(engine: Engine, start: str | None = None) -> SessionTuiApp:
-        return SessionTuiApp(engine, start=start, image_class=HalfcellImage, cursor_blink=False)
+        return SessionTuiApp(
+            engine,
+            start=start,
+            opening=read_opening(engine, start),
+            image_class=HalfcellImage,
+            cursor_blink=False,
+        )
 
     return make
 

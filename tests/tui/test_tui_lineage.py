@@ -74,7 +74,7 @@ async def test_reset_by_promotion_carries_the_image_chosen_refs_and_spec(
 
     side = tmp_path / "side.png"
     Image.new("RGB", (40, 40), (10, 20, 200)).save(side)
-    from session_tui.model import CharacterSpec
+    from session_tui.domain.model import CharacterSpec
 
     offline_session(
         engine,

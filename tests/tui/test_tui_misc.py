@@ -12,9 +12,9 @@ from textual.widgets import Markdown
 from textual_image.widget import HalfcellImage, SixelImage
 
 from session_tui.config import Config, Profile
+from session_tui.domain.model import CharacterSpec
 from session_tui.engine import Engine, RefInput
 from session_tui.errors import ConfigError, InvalidInput
-from session_tui.model import CharacterSpec
 from session_tui.paths import Home
 from session_tui.providers.offline import OfflineProvider
 from session_tui.tui.commands import screen_commands
@@ -195,7 +195,7 @@ def test_engine_set_seed_character_and_provider(home: Home) -> None:
 
 
 def test_engine_request_estimate_counts_references_and_the_replayed_images(engine: Engine, png: Path) -> None:
-    from session_tui.engine import HISTORY_IMAGES
+    from session_tui.engine.turns import HISTORY_IMAGES
 
     engine.new_session("demo", refs=[RefInput(png)])
     session = engine.load("demo")

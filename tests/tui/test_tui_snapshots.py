@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import SIZE, eventually, factory, offline_session, settle
 
+from session_tui.domain.model import CharacterSpec
 from session_tui.engine import Engine
-from session_tui.model import CharacterSpec
 from session_tui.paths import Home
 from session_tui.providers.base import GenerationRequest, GenerationResult
 from session_tui.providers.offline import OfflineProvider
@@ -33,7 +33,7 @@ class FixedClock:
 
 @pytest.fixture
 def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("session_tui.engine.time", FixedClock())
+    monkeypatch.setattr("session_tui.engine.turns.time", FixedClock())
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     yield

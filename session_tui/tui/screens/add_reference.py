@@ -8,12 +8,12 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select, Static
 
-from session_tui.engine_refs import RefInput
+from session_tui.domain.model import Session
+from session_tui.domain.vocabulary import REFERENCE_ROLES
+from session_tui.engine.refs import RefInput
 from session_tui.errors import InvalidInput
-from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.path_input import PathInput
-from session_tui.vocabulary import REFERENCE_ROLES
 
 
 class AddReferenceScreen(FormScreen[RefInput, Session]):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from session_tui.model import Checkpoint, Turn
+from session_tui.domain.model import Checkpoint, Turn
 from session_tui.tui.screens.form import FormScreen
 
 

@@ -65,7 +65,7 @@ def run_engine(
         except SessionTuiError as exc:
             node.app.call_from_thread(finish, on_failure, exc)
             return
-        except Exception as exc:  # noqa: BLE001 - a bug must not take the app, and the user's work, down with it
+        except Exception as exc:
             error = SessionTuiError(f"Unexpected {type(exc).__name__}: {exc}")
             node.app.call_from_thread(finish, on_failure, error)
             return

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from textual.app import ComposeResult
 from textual.widgets import Static, TextArea
 
+from session_tui.domain.model import CharacterSpec, make
 from session_tui.errors import InvalidInput
-from session_tui.model import CharacterSpec, make
 from session_tui.tui.screens.form import FormScreen
 
 FIELDS = ("name", "style", "hair", "eyes", "face", "outfit", "accessories", "palette", "keep", "notes")

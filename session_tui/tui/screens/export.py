@@ -9,9 +9,9 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.widgets import Label, RadioButton, RadioSet, SelectionList
 
+from session_tui.domain.model import Checkpoint
+from session_tui.engine.outputs import ExportResult
 from session_tui.errors import InvalidInput
-from session_tui.export.exporter import ExportResult
-from session_tui.model import Checkpoint
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.path_input import PathInput
 

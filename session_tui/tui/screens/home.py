@@ -11,8 +11,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from session_tui.model import Session
-from session_tui.store.sessions import SessionSummary
+from session_tui.domain.model import Session
+from session_tui.engine.views import SessionSummary
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine, tui_of
 from session_tui.tui.screens.confirm import ConfirmScreen
 from session_tui.tui.screens.new_session import NewSessionScreen, NewSessionValues
@@ -92,7 +92,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
 
     def action_refresh(self) -> None:
         engine = engine_of(self)
-        run_engine(self, lambda: engine.store.summaries(), self._loaded)
+        run_engine(self, engine.summaries, self._loaded)
 
     def _loaded(self, summaries: list[SessionSummary]) -> None:
         self.summaries = summaries
@@ -161,8 +161,8 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         engine = engine_of(self)
 
         def create(v: NewSessionValues) -> Session:
-            from session_tui.character import load_character
-            from session_tui.model import GenerationParams, make
+            from session_tui.domain.model import GenerationParams, make
+            from session_tui.engine.specfiles import load_character
 
             spec = load_character(v.character) if v.character else None
             params = make(

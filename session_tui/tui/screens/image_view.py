@@ -11,7 +11,7 @@ from textual.containers import Center
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, Static
 
-from session_tui.model import ImageRef
+from session_tui.domain.model import ImageRef
 from session_tui.tui.images import FULL_VIEW_BOX, decode
 from session_tui.tui.screens.base import engine_of, run_engine, tui_of
 

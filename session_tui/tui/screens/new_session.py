@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
-from session_tui.engine_refs import RefInput
+from session_tui.domain.model import Session
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
+from session_tui.engine.refs import RefInput
 from session_tui.errors import InvalidInput
-from session_tui.model import Session
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.path_input import PathInput
-from session_tui.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
 
 
 @dataclass(frozen=True)

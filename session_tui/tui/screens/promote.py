@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, SelectionList, Static
 
-from session_tui.model import CharacterSpec, ImageRef, ReferenceImage, Session
+from session_tui.domain.model import CharacterSpec, ImageRef, ReferenceImage, Session
 from session_tui.tui.screens.form import FormScreen
 from session_tui.tui.widgets.image_slot import ImageSlot
 

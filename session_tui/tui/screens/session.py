@@ -14,8 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, ListView, Static
 
+from session_tui.domain.model import Checkpoint, Session, Turn
 from session_tui.errors import Cancelled, InvalidInput, SessionTuiError
-from session_tui.model import Checkpoint, Session, Turn
 from session_tui.tui.messages import GenerationFailed, GenerationFinished
 from session_tui.tui.screens.base import PaletteCommand, engine_of, notify_error, run_engine, tui_of
 from session_tui.tui.screens.new_session import parse_seed
@@ -230,7 +230,7 @@ fork from it; otherwise these act on the newest image.
                 )
             )
             return
-        except Exception as exc:  # noqa: BLE001 - a provider bug must not lose the prompt
+        except Exception as exc:
             self.post_message(
                 GenerationFailed(
                     self._quiet_load(recent),

@@ -9,9 +9,9 @@ from typing import Any
 from textual.screen import Screen
 from textual.widgets import Static
 
+from session_tui.domain.model import Checkpoint, ImageRef, Session, Turn
+from session_tui.engine.outputs import ExportResult
 from session_tui.errors import SessionTuiError
-from session_tui.export.exporter import ExportResult
-from session_tui.model import Checkpoint, ImageRef, Session, Turn
 from session_tui.tui.screens.add_reference import AddReferenceScreen
 from session_tui.tui.screens.approve import ApproveScreen, ApproveValues
 from session_tui.tui.screens.base import engine_of, tui_of

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from session_tui.domain.model import Session
+from session_tui.domain.vocabulary import MAX_REFERENCES
 from session_tui.engine import Engine
 from session_tui.errors import SessionTuiError
-from session_tui.model import Session
 from session_tui.tui.widgets.session_bar import SessionFacts
-from session_tui.vocabulary import MAX_REFERENCES
 
 
 @dataclass(frozen=True)

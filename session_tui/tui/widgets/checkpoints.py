@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label, ListItem, ListView, Static
 
-from session_tui.model import Checkpoint
+from session_tui.domain.model import Checkpoint
 
 
 class CheckpointItem(ListItem):

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Static
 
-from session_tui.model import Checkpoint, Session, Turn
+from session_tui.domain.model import Checkpoint, Session, Turn
 from session_tui.tui.widgets.turn_view import PendingTurn, TurnView
 
 # Mounting every turn of a long session would make opening it cost more the longer it grows; the

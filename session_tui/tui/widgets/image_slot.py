@@ -9,8 +9,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
+from session_tui.domain.model import ImageRef
 from session_tui.errors import SessionTuiError
-from session_tui.model import ImageRef
 
 if TYPE_CHECKING:
     from session_tui.tui.app import SessionTuiApp

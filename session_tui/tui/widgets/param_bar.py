@@ -10,8 +10,8 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Label, Select
 
-from session_tui.model import SessionHeader
-from session_tui.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
+from session_tui.domain.model import SessionHeader
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
 
 
 class ParamBar(Horizontal):

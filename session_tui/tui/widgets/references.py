@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ListItem, ListView, Static
 
-from session_tui.model import ReferenceImage
+from session_tui.domain.model import ReferenceImage
 from session_tui.tui.widgets.image_slot import ImageSlot
 
 

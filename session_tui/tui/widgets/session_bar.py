@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from session_tui.model import Session
+from session_tui.domain.model import Session
 
 GAUGE_CELLS = 10
 

@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from session_tui.model import Checkpoint, Turn
-from session_tui.scoring.score import format_score
+from session_tui.domain.model import Checkpoint, Turn
+from session_tui.engine.outputs import format_score
 from session_tui.tui.widgets.image_slot import ImageSlot
 
 STATUS_STYLE = {

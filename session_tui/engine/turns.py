@@ -1,54 +1,35 @@
-"""The headless engine: the CLI's and the TUI's only way to sessions and providers.
-
-Every writing operation holds the session lock from its first read to its last write, so two
-processes never interleave; every refusal happens before anything is written.
-"""
+"""The conversation: sending a turn (pending first, then finished), scoring it, approving it."""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from session_tui.config import Config, Profile, load_config
-from session_tui.engine_edits import HeaderEdits
-from session_tui.engine_lineage import LineageOps
-from session_tui.engine_refs import RefInput, read_ref, store_ref
-from session_tui.errors import (
-    Cancelled,
-    InvalidInput,
-    NotFound,
-    ProviderError,
-    SessionTuiError,
-    StorageError,
-)
-from session_tui.model import (
-    MAX_REFERENCES,
-    CharacterSpec,
+from session_tui.domain.model import (
     Checkpoint,
-    GenerationParams,
-    ImageRef,
-    ReferenceImage,
     Session,
     SessionHeader,
     Turn,
     utcnow,
-    validate_name,
 )
-from session_tui.paths import Home
-from session_tui.prompting import assemble
-from session_tui.providers.base import GenerationRequest, HistoryTurn, InputImage, Provider
-from session_tui.providers.registry import provider_for
-from session_tui.store.sessions import SessionDir, Store
+from session_tui.domain.prompting import assemble
+from session_tui.engine.edits import HeaderEdits
+from session_tui.engine.refs import RefInput
+from session_tui.errors import (
+    Cancelled,
+    InvalidInput,
+    ProviderError,
+    SessionTuiError,
+)
+from session_tui.providers.base import GenerationRequest, HistoryTurn, InputImage
+from session_tui.store.sessions import SessionDir
 
 if TYPE_CHECKING:
-    from session_tui.export.exporter import ExportResult
+    pass
 
-
-ProviderFactory = Callable[[Config, str | None, Home], Provider]
 
 # Only the newest turns are replayed, so a turn costs the same however long the session grows: an
 # image model reads little context (Gemini 3 Pro Image about 65k tokens), the SDK's work grows
@@ -58,72 +39,8 @@ HISTORY_TURNS = 8
 HISTORY_IMAGES = 2
 
 
-class Engine(HeaderEdits, LineageOps):
-    """Sessions and providers behind one door; header edits and lineage live in the mixins."""
-
-    def __init__(
-        self, home: Home, config: Config | None = None, provider_factory: ProviderFactory = provider_for
-    ) -> None:
-        self.home = home
-        self._config = config
-        self._provider_factory = provider_factory
-
-    # -- reading ------------------------------------------------------------------------------
-    @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.home)
-        return self._config
-
-    @property
-    def store(self) -> Store:
-        return Store(self.home.sessions_dir, self.config.lock_timeout_s)
-
-    def session_dir(self, name: str) -> SessionDir:
-        return self.store.session(name)
-
-    def load(self, name: str, recent: int | None = None) -> Session:
-        """The session ``name``; with ``recent``, only its newest turns are built (see SessionDir.load)."""
-        return self.session_dir(name).load(recent)
-
-    def provider(self, profile: str | None) -> Provider:
-        return self._provider_factory(self.config, profile, self.home)
-
-    # -- creating -----------------------------------------------------------------------------
-    def new_session(
-        self,
-        name: str,
-        *,
-        provider: str | None = None,
-        character: CharacterSpec | None = None,
-        refs: Iterable[RefInput] = (),
-        params: GenerationParams | None = None,
-    ) -> Session:
-        validate_name(name)
-        prov = self.provider(provider)
-        params = params or GenerationParams()
-        self._check_params(prov, params)
-        refs = list(refs)
-        self._check_ref_count(prov, len(refs))
-        loaded = [(r, read_ref(r)) for r in refs]  # read everything before creating anything
-        header = SessionHeader(
-            name=name,
-            provider=prov.name,
-            kind=prov.kind,
-            model=prov.model,
-            character=character or CharacterSpec(),
-            params=params,
-        )
-
-        def populate(sd: SessionDir) -> None:
-            stored: list[ReferenceImage] = []
-            for r, read in loaded:
-                ref = store_ref(sd, r, read)
-                if all(ref.sha256 != s.sha256 for s in stored):  # the same image twice is one reference
-                    stored.append(ref)
-            header.references = stored
-
-        return self.store.create(header, populate).load()
+class TurnOps(HeaderEdits):
+    """Part of Engine: the turns of a conversation and their checkpoints."""
 
     # -- the conversation ---------------------------------------------------------------------
     def preview_prompt(self, session: Session, typed: str) -> str:
@@ -157,7 +74,7 @@ class Engine(HeaderEdits, LineageOps):
         if refs:
             # Refuse bad parameters before the references are added: a refused send writes nothing.
             current = self.session_dir(name).read_header()
-            self._check_params(self.provider(current.provider), current.params.merged(**param_changes))
+            self.check_params(self.provider(current.provider), current.params.merged(**param_changes))
             self.add_references(name, refs)
         sd = self.session_dir(name)
         with sd.lock():
@@ -165,8 +82,8 @@ class Engine(HeaderEdits, LineageOps):
             header = session.header
             provider = self.provider(header.provider)
             params = header.params.merged(**param_changes)
-            caps = self._check_params(provider, params)
-            self._check_ref_count(provider, len(header.references))
+            caps = self.check_params(provider, params)
+            self.check_ref_count(provider, len(header.references))
             sent = (
                 prompt_sent.strip()
                 if prompt_sent and prompt_sent.strip()
@@ -233,7 +150,7 @@ class Engine(HeaderEdits, LineageOps):
 
         ``preview``: the small copy the provider made when it decoded the picture, if it did.
         """
-        from session_tui.scoring.session import score_image  # Pillow work: loaded only when a turn is made
+        from session_tui.engine.scores import score_image  # Pillow work: loaded only when a turn is made
 
         try:
             turn.score = score_image(sd, header, turn.images[0], preview)
@@ -330,67 +247,3 @@ class Engine(HeaderEdits, LineageOps):
             )
             sd.append_checkpoint(cp)
             return cp
-
-    def delete(self, name: str) -> None:
-        self.store.delete(name)
-
-    # -- reads and small edits the TUI needs -------------------------------------------------
-    def read_image(self, name: str, ref: ImageRef) -> bytes:
-        """The stored bytes of one of the session's images, for display."""
-        path = self.session_dir(name).blobs.path(ref)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise NotFound(
-                f"Image {ref.sha256[:12]} of session {name!r} is missing from {path.parent}."
-            ) from None
-        except OSError as exc:
-            raise StorageError(
-                f"Could not read image {ref.sha256[:12]} of session {name!r}: {exc.strerror}."
-            ) from None
-
-    def request_estimate(self, session: Session) -> tuple[int, int]:
-        """Roughly the bytes the next turn sends (references and the replayed pictures, base64) and the budget."""
-        images: list[ImageRef] = list(session.header.references)
-        pictured = [t for t in session.turns if t.status == "ok" and t.images][
-            -HISTORY_IMAGES:
-        ]  # as _request
-        images += [i for t in pictured for i in t.images]
-        try:
-            budget_mb = self.config.profile(session.header.provider)[1].request_budget_mb
-        except SessionTuiError:
-            budget_mb = Profile.model_fields["request_budget_mb"].default
-        return sum(i.size_bytes for i in images) * 4 // 3, int(budget_mb * 1_000_000)
-
-    def export(
-        self, name: str, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
-    ) -> ExportResult:
-        from session_tui.export import export_session  # Pillow-heavy: loaded only when exporting
-
-        sd = self.session_dir(name)
-        return export_session(sd, sd.load(), out, as_zip=as_zip, which=which)
-
-    # -- checks -------------------------------------------------------------------------------
-    @staticmethod
-    def _check_params(provider: Provider, params: GenerationParams) -> Any:
-        caps = provider.capabilities()
-        if params.image_size not in caps.image_sizes:
-            raise InvalidInput(
-                f"{provider.name} does not offer image size {params.image_size}; "
-                f"use {', '.join(caps.image_sizes)}."
-            )
-        if params.aspect_ratio not in caps.aspect_ratios:
-            raise InvalidInput(
-                f"{provider.name} does not offer aspect ratio {params.aspect_ratio}; "
-                f"use {' '.join(caps.aspect_ratios)}."
-            )
-        return caps
-
-    @staticmethod
-    def _check_ref_count(provider: Provider, count: int) -> None:
-        limit = min(MAX_REFERENCES, provider.capabilities().max_references)
-        if count > limit:
-            raise InvalidInput(
-                f"{count} references is more than {provider.name} ({provider.model}) accepts; "
-                f"the limit is {limit}."
-            )

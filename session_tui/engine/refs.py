@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from session_tui.images import inspect_image, verify_decodes
-from session_tui.model import ReferenceImage
+from session_tui.domain.model import ReferenceImage
+from session_tui.media.images import inspect_image, verify_decodes
+from session_tui.media.userfiles import read_user_file
 from session_tui.store.sessions import SessionDir
-from session_tui.userfiles import read_user_file
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ def read_ref(ref: RefInput) -> ReadRef:
 
 
 def store_ref(sd: SessionDir, ref: RefInput, read: ReadRef) -> ReferenceImage:
-    from session_tui.provenance import source_fields  # the tool, prompt and seed written into the file
-    from session_tui.scoring.session import remember_reference
+    from session_tui.engine.scores import remember_reference
+    from session_tui.media.provenance import source_fields  # the tool, prompt and seed written into the file
 
     stored = sd.blobs.put(read.data, f"Reference {ref.path.name!r}", decoded=True)  # read_ref decoded it
     # Its score features now, from the pixels just decoded: otherwise the first turn decodes every

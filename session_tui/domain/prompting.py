@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from session_tui.model import CharacterSpec
+from session_tui.domain.model import CharacterSpec
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,39 @@
-"""Plain-data views of sessions for ``--json`` output and for the TUI's lists."""
+"""Plain-data views of sessions for ``--json`` output, and the names the CLI and the TUI read from below."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from session_tui.model import Checkpoint, ImageRef, Session, SessionHeader, Turn
-from session_tui.store.sessions import SessionDir, SessionSummary
+from session_tui.domain.model import Checkpoint, ImageRef, Session, SessionHeader, Turn
+from session_tui.store.blobs import BlobStore
+from session_tui.store.sessions import SessionSummary
+
+__all__ = ["SessionPlace", "SessionSummary"]
 
 
-def image_json(sd: SessionDir, ref: ImageRef) -> dict[str, Any]:
-    return {**ref.model_dump(mode="json"), "path": sd.blobs.location(ref.sha256, ref.mime)}
+@dataclass(frozen=True)
+class SessionPlace:
+    """Where a session's folder and images are, for the paths that output shows."""
+
+    path: Path
+    _blobs: BlobStore
+
+    def image_path(self, ref: ImageRef) -> Path:
+        return self._blobs.path(ref)
+
+    def image_location(self, ref: ImageRef) -> str:
+        """``image_path`` as text, without pathlib's parsing (show prints one per turn)."""
+        return self._blobs.location(ref.sha256, ref.mime)
 
 
-def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
+def image_json(sd: SessionPlace, ref: ImageRef) -> dict[str, Any]:
+    return {**ref.model_dump(mode="json"), "path": sd.image_location(ref)}
+
+
+def session_json(sd: SessionPlace, session: Session) -> dict[str, Any]:
     """What ``show --json`` prints: everything, with absolute paths to every image."""
     return session_doc(
         sd, session.header, [turn_json(sd, t) for t in session.turns], session.checkpoints, session.warnings
@@ -21,13 +41,13 @@ def session_json(sd: SessionDir, session: Session) -> dict[str, Any]:
 
 
 def session_doc(
-    sd: SessionDir, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint], warnings: list[str]
+    sd: SessionPlace, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint], warnings: list[str]
 ) -> dict[str, Any]:
     """``session_json`` with ``turns`` as given (show --json streams them in its place)."""
     return {**header_json(sd, h), "turns": turns, **tail_json(sd, checkpoints, warnings)}
 
 
-def header_json(sd: SessionDir, h: SessionHeader) -> dict[str, Any]:
+def header_json(sd: SessionPlace, h: SessionHeader) -> dict[str, Any]:
     """The part of ``session_json`` before the turns."""
     return {
         "name": h.name,
@@ -45,7 +65,7 @@ def header_json(sd: SessionDir, h: SessionHeader) -> dict[str, Any]:
     }
 
 
-def references_json(sd: SessionDir, h: SessionHeader) -> list[dict[str, Any]]:
+def references_json(sd: SessionPlace, h: SessionHeader) -> list[dict[str, Any]]:
     return [
         {
             **image_json(sd, r),
@@ -60,7 +80,7 @@ def references_json(sd: SessionDir, h: SessionHeader) -> list[dict[str, Any]]:
     ]
 
 
-def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[str]) -> dict[str, Any]:
+def tail_json(sd: SessionPlace, checkpoints: Iterable[Checkpoint], warnings: list[str]) -> dict[str, Any]:
     """The part of ``session_json`` after the turns."""
     return {
         "checkpoints": [
@@ -71,7 +91,7 @@ def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[
                 "turn": c.turn,
                 "created_at": c.created_at.isoformat(),
                 "image": image_json(sd, c.image),
-                "path": str(sd.blobs.path(c.image)),
+                "path": str(sd.image_path(c.image)),
             }
             for c in checkpoints
         ],
@@ -79,7 +99,7 @@ def tail_json(sd: SessionDir, checkpoints: Iterable[Checkpoint], warnings: list[
     }
 
 
-def turn_json(sd: SessionDir, t: Turn) -> dict[str, Any]:
+def turn_json(sd: SessionPlace, t: Turn) -> dict[str, Any]:
     """One turn as ``show --json`` prints it (``send --json`` prints the new turn alone)."""
     return {
         "index": t.index,

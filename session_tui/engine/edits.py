@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from session_tui.engine_refs import RefInput, read_ref, store_ref
+from session_tui.domain.model import CharacterSpec, GenerationParams, Session, SessionHeader, make
+from session_tui.engine.base import EngineBase
+from session_tui.engine.refs import RefInput, read_ref, store_ref
 from session_tui.errors import InvalidInput
-from session_tui.model import CharacterSpec, GenerationParams, Session, SessionHeader, make
-
-if TYPE_CHECKING:
-    from session_tui.engine import Engine
 
 
-class HeaderEdits:
-    """Mixed into Engine. Each edit runs under the session lock and saves the header atomically."""
+class HeaderEdits(EngineBase):
+    """Part of Engine. Each edit runs under the session lock and saves the header atomically."""
 
-    def add_references(self: Engine, name: str, refs: Iterable[RefInput]) -> Session:
+    def add_references(self, name: str, refs: Iterable[RefInput]) -> Session:
         sd = self.session_dir(name)
         refs = list(refs)
         loaded = [(r, read_ref(r)) for r in refs]
         with sd.lock():
             header = sd.read_header()
-            self._check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
+            self.check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
             known = {r.sha256 for r in header.references}
             for r, read in loaded:
                 ref = store_ref(sd, r, read)
@@ -32,7 +30,7 @@ class HeaderEdits:
             sd.write_header(header)
         return sd.load()
 
-    def update_header(self: Engine, name: str, change: Callable[[SessionHeader], None]) -> Session:
+    def update_header(self, name: str, change: Callable[[SessionHeader], None]) -> Session:
         """Apply ``change`` (which may raise to refuse) to the header and save it atomically."""
         sd = self.session_dir(name)
         with sd.lock():
@@ -42,7 +40,7 @@ class HeaderEdits:
             sd.write_header(header)
         return sd.load()
 
-    def remove_reference(self: Engine, name: str, sha256: str) -> Session:
+    def remove_reference(self, name: str, sha256: str) -> Session:
         def change(header: SessionHeader) -> None:
             kept = [r for r in header.references if not r.sha256.startswith(sha256)]
             if len(kept) == len(header.references):
@@ -51,15 +49,15 @@ class HeaderEdits:
 
         return self.update_header(name, change)
 
-    def set_params(self: Engine, name: str, **changes: Any) -> Session:
+    def set_params(self, name: str, **changes: Any) -> Session:
         def change(header: SessionHeader) -> None:
             params = header.params.merged(**changes)
-            self._check_params(self.provider(header.provider), params)
+            self.check_params(self.provider(header.provider), params)
             header.params = params
 
         return self.update_header(name, change)
 
-    def relabel_reference(self: Engine, name: str, sha256: str, label: str) -> Session:
+    def relabel_reference(self, name: str, sha256: str, label: str) -> Session:
         label = label.strip()
         if not label:
             raise InvalidInput("The label is empty; give the reference a short name such as 'front'.")
@@ -78,13 +76,13 @@ class HeaderEdits:
 
         return self.update_header(name, change)
 
-    def set_character(self: Engine, name: str, spec: CharacterSpec) -> Session:
+    def set_character(self, name: str, spec: CharacterSpec) -> Session:
         def change(header: SessionHeader) -> None:
             header.character = spec
 
         return self.update_header(name, change)
 
-    def set_seed(self: Engine, name: str, seed: int | None) -> Session:
+    def set_seed(self, name: str, seed: int | None) -> Session:
         """Like ``set_params(seed=...)``, but ``None`` clears the seed instead of keeping it."""
 
         def change(header: SessionHeader) -> None:
@@ -92,13 +90,13 @@ class HeaderEdits:
 
         return self.update_header(name, change)
 
-    def set_provider(self: Engine, name: str, profile: str) -> Session:
+    def set_provider(self, name: str, profile: str) -> Session:
         """Move the session to another provider profile, refused if its params or references do not fit."""
 
         def change(header: SessionHeader) -> None:
             provider = self.provider(profile)
-            self._check_params(provider, header.params)
-            self._check_ref_count(provider, len(header.references))
+            self.check_params(provider, header.params)
+            self.check_ref_count(provider, len(header.references))
             header.provider, header.kind, header.model = provider.name, provider.kind, provider.model
 
         return self.update_header(name, change)

@@ -100,7 +100,7 @@ def upright(data: bytes) -> bytes:
             out = io.BytesIO()
             turned.save(out, format="PNG")
             return out.getvalue()
-    except Exception:  # noqa: BLE001 - a tag Pillow cannot apply: keep the bytes as they are
+    except Exception:
         return data
 
 
@@ -120,7 +120,7 @@ def verify_decodes(data: bytes, what: str = "The image", *, small: bool = False)
                 return None
             try:
                 return small_copy(img)
-            except Exception:  # noqa: BLE001 - the score says it could not analyse it; the image is fine
+            except Exception:
                 return None
     except Exception as exc:  # Pillow raises many types for broken data
         raise InvalidInput(f"{what} is damaged and does not decode ({exc}).") from None

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from session_tui.domain.model import ImageRef, SessionHeader, Turn
 from session_tui.errors import InvalidInput, SessionTuiError
-from session_tui.model import ImageRef, SessionHeader, Turn
 from session_tui.scoring.features import (
     FEATURES_VERSION,
     Features,
@@ -52,7 +52,7 @@ def remember_reference(sd: SessionDir, ref: ImageRef, small: Any) -> None:
         return
     try:
         features = small_features(small)
-    except Exception:  # noqa: BLE001 - the first score computes them again, or says why it cannot
+    except Exception:
         return
     _cache(_cache_path(sd, ref), features)
 
@@ -78,7 +78,7 @@ def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef, small: A
         ]
         features = small_features(small if small is not None else open_small(sd.blobs.read(image)))
         doc = compute_score(features, refs, header.character.palette)
-    except Exception as exc:  # noqa: BLE001 - Pillow raises many types; an unscorable picture is not a failed turn
+    except Exception as exc:
         doc = {
             "version": SCORE_VERSION,
             "total": None,

@@ -1,4 +1,4 @@
-"""The online judge (optional): a vision-capable chat model rates checkpoints against the references.
+"""The judge's client: a vision-capable chat model rates a picture against the references.
 
 A profile names the model with ``judge_model``; the request goes through the openai SDK's
 ``chat.completions`` to the profile's base_url (for a Gemini profile, Gemini's OpenAI-compatible
@@ -11,15 +11,20 @@ import base64
 import io
 import json
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from session_tui.config import Profile
-from session_tui.errors import ConfigError, InvalidInput, ProviderError, SessionTuiError
-from session_tui.model import CharacterSpec, Checkpoint, ImageRef, ReferenceImage
+from session_tui.domain.model import CharacterSpec, ReferenceImage
+from session_tui.errors import ConfigError, ProviderError, SessionTuiError
 from session_tui.paths import Home
+from session_tui.providers.errors import Where, from_sdk, redact_error
+from session_tui.providers.keys import resolve_api_key
+from session_tui.providers.sdk import Wire
 
 MAX_JUDGE_REFERENCES = 6  # enough to show the character; keeps each request small
 IMAGE_SIDE = 1024  # images are sent at most this big
@@ -62,18 +67,6 @@ def judge_for(profile_name: str, profile: Profile, config_file: str) -> Judge:
 
 
 def api_key(judge: Judge, home: Home) -> str:
-    try:
-        from session_tui.providers.keys import resolve_api_key
-    except ImportError:  # pragma: no cover - minimal lookup for builds without the keys module
-        import os
-
-        value = os.environ.get(judge.profile.api_key_env or "", "")
-        if not value:
-            raise ConfigError(
-                f"No API key for judge profile {judge.profile_name!r}: set api_key_env in the "
-                "profile and that environment variable."
-            ) from None
-        return value
     return resolve_api_key(judge.profile, home, judge.profile_name)
 
 
@@ -88,7 +81,7 @@ def attributes(spec: CharacterSpec) -> list[str]:
 
 
 def instructions(spec: CharacterSpec, attrs: Sequence[str]) -> str:
-    from session_tui.prompting import describe, keep_items
+    from session_tui.domain.prompting import describe, keep_items
 
     spec_text = describe(spec) or "(no written description; judge from the references alone)"
     keep = "; ".join(keep_items(spec))
@@ -172,47 +165,51 @@ def parse_verdict(text: str) -> dict[str, Any]:
 
 
 class JudgeClient:
-    """One SDK client for a run of verdicts."""
+    """Verdicts over the same wire as every other request: cancellable, with the gateway header hygiene."""
 
-    def __init__(self, judge: Judge, key: str, http_client: Any = None) -> None:
-        from openai import OpenAI  # the SDK is loaded only when judging
-
+    def __init__(self, judge: Judge, key: str, cancel: threading.Event | None = None) -> None:
         self.judge = judge
         self._key = key
-        self._client = OpenAI(
-            api_key=key,
-            base_url=judge.base_url,
-            timeout=judge.profile.timeout_s,
-            max_retries=judge.profile.max_retries,
-            http_client=http_client,
+        self._cancel = cancel
+        host = urlsplit(judge.base_url).hostname or judge.base_url
+        self._where = Where(
+            service=f"the judge {judge.model} ({host})",
+            host=host,
+            model=judge.model,
+            timeout_s=judge.profile.timeout_s,
+            attempts=judge.profile.max_retries + 1,
         )
 
     def _error(self, exc: BaseException) -> SessionTuiError:
-        from urllib.parse import urlsplit
-
-        host = urlsplit(self.judge.base_url).hostname or self.judge.base_url
-        try:
-            from session_tui.providers.errors import Where, from_sdk, redact_error
-        except ImportError:  # pragma: no cover - builds without the providers' error module
-            return ProviderError(f"The judge {self.judge.model} at {host} failed: {exc}.")
-        where = Where(
-            service=f"the judge {self.judge.model} ({host})",
-            host=host,
-            model=self.judge.model,
-            timeout_s=self.judge.profile.timeout_s,
-            attempts=self.judge.profile.max_retries + 1,
-        )
-        found = from_sdk(exc, where) or ProviderError(
-            f"The judge {self.judge.model} at {host} failed: {exc}."
+        if isinstance(exc, SessionTuiError):
+            return redact_error(exc, [self._key])
+        found = from_sdk(exc, self._where) or ProviderError(
+            f"The judge {self.judge.model} at {self._where.host} failed: {exc}."
         )
         return redact_error(found, [self._key])
 
+    def _complete(self, messages: list[dict[str, Any]]) -> Any:
+        wire = Wire(
+            base_url=self.judge.base_url,
+            api_key=self._key,
+            timeout_s=self.judge.profile.timeout_s,
+            max_retries=self.judge.profile.max_retries,
+            cancel=self._cancel,
+            official=urlsplit(self.judge.base_url).hostname == "api.openai.com",
+        )
+        try:
+            return wire.run(
+                lambda: wire.client.chat.completions.create(
+                    model=self.judge.model, messages=cast(Any, messages), temperature=0
+                )
+            )
+        finally:
+            wire.close()
+
     def verdict(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         try:
-            completion = self._client.chat.completions.create(
-                model=self.judge.model, messages=cast(Any, messages), temperature=0
-            )
-        except Exception as exc:  # noqa: BLE001 - SDK and transport errors alike become one sentence
+            completion = self._complete(messages)
+        except Exception as exc:
             raise self._error(exc) from None
         try:
             text = completion.choices[0].message.content or ""
@@ -229,47 +226,3 @@ class JudgeClient:
             }
         )
         return verdict
-
-
-def judge_session(
-    engine: Any, name: str, *, profile: str | None = None, which: Sequence[str] = (), http_client: Any = None
-) -> list[tuple[Checkpoint, dict[str, Any]]]:
-    """Ask the judge about each chosen checkpoint and store each verdict as soon as it arrives.
-
-    The network call happens outside the session lock; each verdict is journalled under it.
-    """
-    from session_tui.scoring import score_turn
-
-    sd = engine.session_dir(name)
-    session = sd.load()
-    checkpoints = [session.checkpoint(k) for k in which] if which else list(session.checkpoints)
-    if not checkpoints:
-        raise InvalidInput(f"Session {name!r} has no checkpoints to judge; approve a turn first.")
-    profile_name, prof = engine.config.profile(profile or session.header.provider)
-    judge = judge_for(profile_name, prof, str(engine.home.config_file))
-    if not session.header.references:
-        raise InvalidInput(
-            f"Session {name!r} has no references for the judge to compare with; add one "
-            "with 'session-tui refs add'."
-        )
-    client = JudgeClient(judge, api_key(judge, engine.home), http_client)
-    refs = [(r, sd.blobs.read(r)) for r in session.header.references[:MAX_JUDGE_REFERENCES]]
-    out: list[tuple[Checkpoint, dict[str, Any]]] = []
-    for cp in checkpoints:
-        others = [(r, data) for r, data in refs if r.sha256 != cp.image.sha256] or refs
-        verdict = client.verdict(build_messages(session.header.character, others, sd.blobs.read(cp.image)))
-        verdict["checkpoint"] = cp.id
-        verdict["image"] = cp.image.sha256[:12]
-        _store(sd, cp.turn, cp.image, verdict, score_turn)
-        out.append((cp, verdict))
-    return out
-
-
-def _store(sd: Any, turn_index: int, image: ImageRef, verdict: dict[str, Any], score_turn: Any) -> None:
-    with sd.lock():
-        session = sd.load()
-        turn = session.turn(turn_index)
-        score = dict(turn.score or score_turn(sd, session.header, turn) or {})
-        score["judge"] = verdict
-        turn.score = score
-        sd.append_turn(turn)

@@ -5,11 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from session_tui.errors import CorruptSession, InvalidInput
-from session_tui.model import (
-    MAX_REFERENCES,
+from session_tui.domain.model import (
     ImageRef,
     Lineage,
     ReferenceImage,
@@ -17,17 +14,17 @@ from session_tui.model import (
     utcnow,
     validate_name,
 )
+from session_tui.domain.vocabulary import MAX_REFERENCES
+from session_tui.engine.base import EngineBase
+from session_tui.errors import CorruptSession, InvalidInput
 from session_tui.store.atomic import storage_errors
 from session_tui.store.sessions import SessionDir
 
-if TYPE_CHECKING:
-    from session_tui.engine import Engine
 
+class LineageOps(EngineBase):
+    """Part of Engine. The source session is only read; the new one is built staged, then renamed."""
 
-class LineageOps:
-    """Mixed into Engine. The source session is only read; the new one is built staged, then renamed."""
-
-    def free_name(self: Engine, base: str, suffix: str) -> str:
+    def free_name(self, base: str, suffix: str) -> str:
         store = self.store
         for n in range(1, 10_000):
             candidate = f"{base[: 100 - len(suffix) - 5]}-{suffix}{n}"
@@ -38,7 +35,7 @@ class LineageOps:
         )
 
     def reset(
-        self: Engine,
+        self,
         name: str,
         *,
         checkpoint: str | None = None,
@@ -95,7 +92,7 @@ class LineageOps:
         )
         return self.store.create(header, lambda sd: copy_blobs(src, sd, refs)).load()
 
-    def fork(self: Engine, name: str, *, turn: int, into: str | None = None) -> Session:
+    def fork(self, name: str, *, turn: int, into: str | None = None) -> Session:
         """Continue from turn ``turn`` in a new session; the original is untouched."""
         src = self.session_dir(name)
         session = src.load()

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import difflib
 import json
-import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from session_tui.domain.model import CharacterSpec, first_error
 from session_tui.errors import InvalidInput
-from session_tui.model import CharacterSpec, first_error
-from session_tui.userfiles import read_user_file
 
 TEXT_FIELDS = ("name", "style", "hair", "eyes", "face", "outfit", "notes")
 LIST_FIELDS = ("accessories", "palette", "keep")
@@ -22,19 +19,6 @@ _EXAMPLES = {
     "palette": '["#FF8C00", "#FFFFFF"]',
     "keep": '["same orange pigtails", "same blush"]',
 }
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    where = str(path)
-    raw = read_user_file(path, "Character file")
-    try:
-        text = raw.decode("utf-8-sig")  # a BOM from a Windows editor is harmless
-    except UnicodeDecodeError:
-        raise InvalidInput(f"Character file {where!r} is not UTF-8 text; save it as UTF-8.") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InvalidInput(f"Character file {where!r} is not valid TOML: {exc}.") from None
 
 
 def _problem(exc: ValidationError) -> str:
@@ -70,11 +54,6 @@ def parse_character(data: dict[str, Any], where: str = "the character spec") -> 
         return CharacterSpec.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(f"Character file {where!r}: {_problem(exc)}") from None
-
-
-def load_character(path: Path) -> CharacterSpec:
-    """Read and validate a spec file."""
-    return parse_character(_read_toml(path), str(path))
 
 
 @dataclass
@@ -117,11 +96,6 @@ def advise(spec: CharacterSpec) -> list[str]:
     return out
 
 
-def check_character(path: Path) -> CheckReport:
-    spec = load_character(path)
-    return CheckReport(spec, advise(spec))
-
-
 def toml_string(text: str) -> str:
     """A TOML basic string: JSON's escapes are TOML's, except DEL, which TOML refuses raw."""
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007F")
@@ -155,21 +129,3 @@ notes = ""          # anything else the model should know
 
 def template(name: str = "", file: str = "character.toml") -> str:
     return TEMPLATE.format(name=toml_string(name), file=file)
-
-
-def write_template(path: Path, *, name: str = "", force: bool = False) -> Path:
-    """Write the commented template to ``path``; refuses to overwrite unless ``force``."""
-    from session_tui.store.atomic import atomic_write, storage_errors
-
-    path = path.expanduser()
-    if path.is_dir():
-        raise InvalidInput(f"{str(path)!r} is a folder; give a file name such as character.toml.")
-    if path.exists() and not force:
-        raise InvalidInput(f"{str(path)!r} already exists; choose another name or add --force to replace it.")
-    if not path.parent.is_dir():
-        raise InvalidInput(f"The folder {str(path.parent)!r} does not exist.")
-    text = template(name, path.name)
-    parse_character(tomllib.loads(text), str(path))  # the template must always be a valid spec
-    with storage_errors("write", path):
-        atomic_write(path, text.encode("utf-8"))
-    return path

@@ -12,8 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from session_tui.errors import InvalidInput
-from session_tui.vocabulary import (  # re-exported: the CLI reads them from there without pydantic
+from session_tui.domain.vocabulary import (  # re-exported: the CLI reads them from there without pydantic
     ASPECT_RATIOS,
     IMAGE_SIZES,
     MAX_REFERENCES,
@@ -21,6 +20,7 @@ from session_tui.vocabulary import (  # re-exported: the CLI reads them from the
     REFERENCE_ROLES,
     SEED_MAX,
 )
+from session_tui.errors import InvalidInput
 
 SCHEMA_VERSION = 1
 
@@ -104,7 +104,8 @@ class GenerationParams(Model):
         """A copy with the non-None changes applied and validated."""
         data = self.model_dump()
         data.update({k: v for k, v in changes.items() if v is not None})
-        return make(GenerationParams, data)
+        params: GenerationParams = make(GenerationParams, data)
+        return params
 
 
 class CharacterSpec(Model):

@@ -18,6 +18,7 @@ import io
 import json
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -287,9 +288,9 @@ def read_provenance(data: bytes) -> Provenance | None:
     """The provenance recorded in an image, or None when it carries none (or cannot be read)."""
     try:
         chunks = text_chunks(data)
-    except Exception:  # noqa: BLE001 - Pillow raises many types on odd files; the image was checked elsewhere
+    except Exception:
         return None
-    readers = (
+    readers: tuple[tuple[str, Callable[[], Provenance | None]], ...] = (
         ("session-tui", lambda: from_session_tui(chunks["session-tui"])),
         ("prompt", lambda: from_comfy_prompt(chunks["prompt"])),
         ("workflow", lambda: from_comfy_workflow(chunks["workflow"])),

@@ -11,21 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from session_tui.model import ReferenceImage
+from session_tui.domain.model import ReferenceImage
 
 # Views of the character itself count as "people" in the vendors' guidance; the rest as objects.
 CHARACTER_ROLES = ("front", "side", "back", "face", "promoted")
-OBJECT_ROLES = ("outfit", "style", "other")
-ROLE_HELP = {
-    "front": "the character seen from the front (the main model sheet)",
-    "side": "the character in profile",
-    "back": "the character from behind",
-    "face": "a close-up of the face",
-    "outfit": "clothes or props on their own",
-    "style": "a picture whose art style to follow (not the character)",
-    "promoted": "an approved picture carried into a reset session",
-    "other": "anything else",
-}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The pure domain: models, vocabulary, prompt assembly, references, character specs, scenes."""

@@ -1,0 +1,1 @@
+"""Image facts and conversions, provenance read from files, reading user-named files."""

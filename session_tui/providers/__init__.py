@@ -1,0 +1,1 @@
+"""Image services behind one interface: the offline renderer and the network kinds over a shared wire."""
