@@ -118,7 +118,7 @@ def speed() -> dict[str, float]:
     from PIL import Image
 
     from session_tui.media.images import small_copy
-    from session_tui.scoring.validation import LITTLE_ORANGE, _draw
+    from session_tui.engine.score_validation import LITTLE_ORANGE, _draw
 
     drawn = _draw(LITTLE_ORANGE, "in the park", 5)
     reference = Reference("front", image_features(_draw(LITTLE_ORANGE, "standing, full body", 1)))
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     if not args.no_offline:
-        from session_tui.scoring.validation import describe, little_orange, separation
+        from session_tui.engine.score_validation import describe, little_orange, separation
 
         print(f"offline set: {describe(separation())} (before: {BEFORE_OFFLINE:.3f})")
         rows = little_orange()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from session_tui.scoring.validation import describe, little_orange, separation
+from session_tui.engine.score_validation import describe, little_orange, separation
 
 BEFORE = 0.973  # score v2 on the same set
 

@@ -20,7 +20,7 @@ from session_tui.scoring.descriptors import overlap
 from session_tui.scoring.features import Features, image_features
 from session_tui.scoring.region import SEG_SIDE
 from session_tui.scoring.score import Reference, compute_score, format_score
-from session_tui.scoring.validation import roc_auc, separation
+from session_tui.engine.score_validation import roc_auc, separation
 
 
 def encode(img: Image.Image, fmt: str = "PNG") -> bytes:

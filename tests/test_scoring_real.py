@@ -21,7 +21,7 @@ from session_tui.scoring.keep_colours import NAMES, colour_checks
 from session_tui.scoring.pixels import delta_e_2000_array, lab_array, lab_to_hex
 from session_tui.scoring.region import SEG_SIDE, character_weights, segment
 from session_tui.scoring.score import Reference, compute_score, format_score
-from session_tui.scoring.validation import LITTLE_ORANGE, _draw, little_orange
+from session_tui.engine.score_validation import LITTLE_ORANGE, _draw, little_orange
 
 DREAMBENCH = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dreambench-train"
 ORANGE = (255, 140, 0)
