@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +37,18 @@ class Profile(BaseModel):
     )
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into each request body.")
     judge_model: str | None = None
+    # Override the model's price (US dollars per million tokens) for the cost estimates.
+    price_input_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M input tokens.")
+    price_output_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M output tokens.")
+    # Stable Diffusion servers (kinds comfyui and sdwebui); unset means the server's or template's default.
+    workflow: str | None = Field(default=None, description="comfyui: an API-format workflow JSON file.")
+    steps: int | None = Field(default=None, ge=1, le=1000, description="Sampling steps.")
+    cfg: float | None = Field(default=None, ge=0, le=100, description="Classifier-free guidance scale.")
+    sampler: str | None = Field(default=None, description="Sampler name, e.g. euler or 'DPM++ 2M'.")
+    denoise: float | None = Field(
+        default=None, gt=0, le=1, description="img2img strength of later turns (default 0.55)."
+    )
+    negative_prompt: str = ""
 
 
 class Config(BaseModel):
@@ -47,6 +59,9 @@ class Config(BaseModel):
     default_provider: str = OFFLINE_PROFILE
     reset_threshold: int = Field(12, ge=1, description="Turns after which a reset is suggested.")
     lock_timeout_s: float = Field(3.0, ge=0)
+    score_backend: Literal["local", "learned"] = Field(
+        "local", description="How `score` and new turns are scored: local, or learned (the vision extra)."
+    )
     providers: dict[str, Profile] = Field(default_factory=dict)
 
     def profile(self, name: str | None) -> tuple[str, Profile]:

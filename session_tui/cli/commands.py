@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="create a session",
         description="Create a session with a provider profile, a character spec and references.",
     )
-    p.add_argument("name")
+    p.add_argument("name", metavar="NAME", help="the new session's name (letters and digits of any script, '-', '_', '.')")
     p.add_argument(
         "--provider", metavar="P", help="provider profile (default: config's default_provider, else offline)"
     )
@@ -46,8 +46,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="send a turn",
         description="Send one prompt; the result image is stored as a new turn.",
     )
-    p.add_argument("name")
-    p.add_argument("prompt")
+    p.add_argument("name", metavar="NAME", help="the session to send to")
+    p.add_argument("prompt", metavar="PROMPT", help="what to draw or change, in any language")
     add_refs(p)
     add_params(p)
     p.add_argument(
@@ -62,10 +62,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="save a turn's image as a checkpoint",
         description="Approve a turn's image as a checkpoint (default: the last turn with an image).",
     )
-    p.add_argument("name")
-    p.add_argument("--turn", type=int, metavar="N")
-    p.add_argument("--label", default="", metavar="TEXT")
-    p.add_argument("--note", default="", metavar="TEXT")
+    p.add_argument("name", metavar="NAME", help="the session")
+    p.add_argument("--turn", type=int, metavar="N", help="the turn to approve (default: the last with an image)")
+    p.add_argument("--label", default="", metavar="TEXT", help="a name to find the checkpoint by (unique)")
+    p.add_argument("--note", default="", metavar="TEXT", help="a note kept with the checkpoint")
+    p.add_argument(
+        "--again",
+        action="store_true",
+        help="save a second checkpoint even if this image is one already",
+    )
     add_json(p)
     p.set_defaults(func=cmd_approve)
 
@@ -75,34 +80,66 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="reset by promotion into a new session",
         description="Start a fresh conversation whose reference is a promoted checkpoint.",
     )
-    p.add_argument("name")
-    p.add_argument("--checkpoint", required=True, metavar="ID_OR_LABEL")
-    p.add_argument("--into", metavar="NEW_NAME")
+    p.add_argument("name", metavar="NAME", help="the session to reset")
+    p.add_argument(
+        "--checkpoint", required=True, metavar="ID_OR_LABEL", help="the checkpoint to promote (cpN or its label)"
+    )
+    p.add_argument(
+        "--into", metavar="NEW_NAME", help="the new session's name (default: NAME-r1, NAME-r2, ...)"
+    )
     p.add_argument("--keep-refs", action="store_true", help="carry the old references too")
     add_json(p)
     p.set_defaults(func=cmd_reset)
 
-    p = sub.add_parser("fork", parents=[common], help="continue from an earlier turn in a new session")
-    p.add_argument("name")
-    p.add_argument("--turn", type=int, required=True, metavar="N")
-    p.add_argument("--into", required=True, metavar="NEW_NAME")
+    p = sub.add_parser(
+        "fork",
+        parents=[common],
+        help="continue from an earlier turn in a new session",
+        description="Copy a session's turns up to turn N into a new session and continue there; "
+        "the original is untouched.",
+    )
+    p.add_argument("name", metavar="NAME", help="the session to fork")
+    p.add_argument("--turn", type=int, required=True, metavar="N", help="the last turn to carry over")
+    p.add_argument("--into", required=True, metavar="NEW_NAME", help="the new session's name")
     add_json(p)
     p.set_defaults(func=cmd_fork)
 
-    p = sub.add_parser("list", parents=[common], help="list sessions")
+    p = sub.add_parser(
+        "list",
+        parents=[common],
+        help="list sessions",
+        description="One line per session in the home: provider, model, turns, checkpoints, "
+        "last change and the session it came from.",
+    )
     add_json(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", parents=[common], help="show a session")
-    p.add_argument("name")
+    p = sub.add_parser(
+        "show",
+        parents=[common],
+        help="show a session",
+        description="A session's header, references, every turn (status, prompt, image, score) "
+        "and its checkpoints.",
+    )
+    p.add_argument("name", metavar="NAME", help="the session")
     add_json(p)
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("open", parents=[common], help="open a session in the TUI")
-    p.add_argument("name")
+    p = sub.add_parser(
+        "open",
+        parents=[common],
+        help="open a session in the TUI",
+        description="Open the TUI straight in a session, scrolled to its newest turn.",
+    )
+    p.add_argument("name", metavar="NAME", help="the session to open")
     p.set_defaults(func=lambda ctx: run_tui(ctx, ctx.args.name))
 
-    p = sub.add_parser("paths", parents=[common], help="print where config, sessions and logs live")
+    p = sub.add_parser(
+        "paths",
+        parents=[common],
+        help="print where config, sessions and logs live",
+        description="Print where the config file, the sessions, the keys file and the logs live.",
+    )
     add_json(p)
     p.set_defaults(func=cmd_paths)
 
@@ -126,6 +163,9 @@ def cmd_new(ctx: Context) -> int:
         a.name, provider=a.provider, character=spec, refs=a.ref or (), params=params
     )
     sd = ctx.engine.place(a.name)
+    no_key = ctx.engine.missing_key(ctx.engine.provider(session.header.provider))
+    if no_key:
+        print(f"session-tui: warning: {no_key} Until then, 'send' is refused.", file=sys.stderr)
     _say(
         ctx,
         f"Created session {a.name!r} ({session.header.provider}, {session.header.model}) at {sd.path}",
@@ -150,9 +190,23 @@ def cmd_send(ctx: Context) -> int:
         raise
     sd = engine.place(a.name)
     doc = turn_json(sd, turn)  # the turn as stored: no need to read the whole session again
+    left_out = [] if a.raw else engine.left_out_rules(engine.load(a.name, recent=1), a.prompt)
+    doc["left_out_keep_rules"] = left_out
     paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
-    _say(ctx, f"Turn {turn.index}: {paths}", doc)
+    _say(ctx, f"Turn {turn.index}: {paths}" + left_out_note(left_out), doc)
     return 0
+
+
+def left_out_note(rules: list[str]) -> str:
+    """A line saying which keep rules this turn's text left out, or nothing."""
+    if not rules:
+        return ""
+    listed = ", ".join(repr(r) for r in rules)
+    one = len(rules) == 1
+    return (
+        f"\nLeft out the keep {'rule' if one else 'rules'} {listed} this turn: the change is about "
+        f"what {'it protects' if one else 'they protect'}."
+    )
 
 
 def _last_turn_index(ctx: Context) -> int | None:
@@ -164,7 +218,7 @@ def _last_turn_index(ctx: Context) -> int | None:
 
 
 def _emit_turn_failure(ctx: Context, before: int) -> None:
-    """With --json a failed turn still prints its record, so scripts see the stored failure."""
+    """With --json a failed turn's record goes beside the error, so scripts see the stored failure."""
     from session_tui.engine.views import turn_json
 
     try:
@@ -179,19 +233,28 @@ def _emit_turn_failure(ctx: Context, before: int) -> None:
         and last.status in ("failed", "cancelled")
         and last.prompt == ctx.args.prompt
     ):
-        emit_json(turn_json(sd, last))
+        ctx.error_extra["turn"] = turn_json(sd, last)
 
 
 def cmd_approve(ctx: Context) -> int:
+    from session_tui.domain.model import utcnow
+
     a = ctx.args
-    cp = ctx.engine.approve(a.name, turn=a.turn, label=a.label, note=a.note)
+    started = utcnow()
+    cp = ctx.engine.approve(a.name, turn=a.turn, label=a.label, note=a.note, again=a.again)
+    already = cp.created_at < started  # an existing checkpoint came back (see Engine.approve)
     path = ctx.engine.place(a.name).image_path(cp.image)
-    doc = {**cp.model_dump(mode="json"), "path": str(path)}
-    _say(
-        ctx,
-        f"Saved checkpoint {cp.id}{f' ({cp.label})' if cp.label else ''} from turn {cp.turn}: {path}",
-        doc,
-    )
+    doc = {**cp.model_dump(mode="json"), "path": str(path), "already_approved": already}
+    named = f"{cp.id}{f' ({cp.label})' if cp.label else ''}"
+    if already:
+        text = (
+            f"Turn {cp.turn} is already checkpoint {named}: {path}"
+            + (" (label and note updated)" if a.label or a.note else "")
+            + "\nAdd --again to save a second checkpoint of the same image."
+        )
+    else:
+        text = f"Saved checkpoint {named} from turn {cp.turn}: {path}"
+    _say(ctx, text, doc)
     return 0
 
 
@@ -280,8 +343,10 @@ def cmd_show(ctx: Context) -> int:
 
 
 def _turn_line(sd: SessionPlace, t: Turn) -> str:
+    from session_tui.engine.views import brief_score
+
     image = sd.image_location(t.images[0]) if t.images else (t.error or "")
-    score = f" score {t.score['total']}" if t.score and t.score.get("total") is not None else ""
+    score = f" score {brief_score(t.score)}" if t.score and t.score.get("total") is not None else ""
     return f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}"
 
 

@@ -6,9 +6,9 @@ processes never interleave; every refusal happens before anything is written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from session_tui.config import Profile
 from session_tui.domain.model import (
@@ -23,7 +23,9 @@ from session_tui.domain.model import (
 )
 from session_tui.engine.lineage import LineageOps
 from session_tui.engine.refs import RefInput, read_ref, store_ref
-from session_tui.engine.scores import rescore
+from session_tui.engine.scores import rescore, score_files
+from session_tui.media.images import inspect_image
+from session_tui.media.userfiles import read_user_file
 from session_tui.engine.turns import HISTORY_IMAGES, TurnOps
 from session_tui.engine.views import SessionPlace
 from session_tui.errors import (
@@ -113,12 +115,19 @@ class Engine(TurnOps, LineageOps):
         return sum(i.size_bytes for i in images) * 4 // 3, int(budget_mb * 1_000_000)
 
     def export(
-        self, name: str, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
+        self,
+        name: str,
+        out: Path,
+        *,
+        as_zip: bool = False,
+        which: Iterable[str] = (),
+        force: bool = False,
     ) -> ExportResult:
+        """Checkpoints to a folder (refused if it holds files, unless ``force`` replaces it) or a zip."""
         from session_tui.export import export_session  # Pillow-heavy: loaded only when exporting
 
         sd = self.session_dir(name)
-        return export_session(sd.blobs.read, sd.load(), out, as_zip=as_zip, which=which)
+        return export_session(sd.blobs.read, sd.load(), out, as_zip=as_zip, which=which, force=force)
 
     # -- what the CLI and the TUI read ----------------------------------------------------------
     def summaries(self) -> list[SessionSummary]:
@@ -139,9 +148,34 @@ class Engine(TurnOps, LineageOps):
         return self.home.sessions_dir
 
     # -- scores, maintenance, import --------------------------------------------------------------
-    def rescore(self, name: str, turns: Iterable[int] = (), *, missing_only: bool = False) -> list[Turn]:
-        """(Re)compute the local scores of a session's image turns and journal them."""
-        return rescore(self.session_dir(name), turns, missing_only=missing_only)
+    def rescore(
+        self, name: str, turns: Iterable[int] = (), *, missing_only: bool = False, backend: str | None = None
+    ) -> list[Turn]:
+        """(Re)compute the scores of a session's image turns and journal them."""
+        return rescore(
+            self.session_dir(name), turns, missing_only=missing_only, backend=self.score_backend(backend)
+        )
+
+    def score_files(
+        self, name: str, paths: Sequence[Path], *, backend: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Scores of picture files (made anywhere) against the session's references and spec.
+
+        Nothing is stored. Every file is read and checked before any is scored, so one bad file
+        refuses the whole command with one sentence.
+        """
+        sd = self.session_dir(name)
+        header = sd.read_header()
+        pictures = []
+        for path in paths:
+            data = read_user_file(path, "Picture")
+            inspect_image(data, f"Picture {path.name!r}")  # any image a reference accepts, JPEG included
+            pictures.append((str(path), data))
+        return score_files(sd, header, pictures, self.score_backend(backend))
+
+    def score_backend(self, asked: str | None) -> str:
+        """The backend asked for, else config.toml's ``score_backend``."""
+        return asked or self.config.score_backend
 
     def check(self, name: str | None = None, *, repair: bool = False) -> list[CheckReport]:
         """Check one session (or the whole home, ``name`` None), repairing what can be repaired."""

@@ -2,12 +2,14 @@
 
 The cache lives in ``cache/features-vN/`` (N: FEATURES_VERSION) inside the session folder. Blobs
 never change, so a cached entry keyed by sha256 stays right; deleting the folder only costs time.
+Two backends: ``local`` (scoring/, always there) and ``learned`` (scoring/learned.py, the
+``vision`` extra), chosen per command or by ``score_backend`` in config.toml.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,14 +28,17 @@ from session_tui.store.atomic import atomic_write
 from session_tui.store.sessions import SessionDir
 
 CACHE_DIR = "cache"
+BACKEND_LOCAL = "local"
+BACKEND_LEARNED = "learned"
+BACKENDS = (BACKEND_LOCAL, BACKEND_LEARNED)
 
 
 def _cache_path(sd: SessionDir, ref: ImageRef) -> Path:
     return sd.path / CACHE_DIR / f"features-v{FEATURES_VERSION}" / f"{ref.sha256}.json"
 
 
-def reference_features(sd: SessionDir, ref: ImageRef) -> Features:
-    """A reference's features, from the cache when it has them."""
+def reference_features(sd: SessionDir, ref: ImageRef, *, write_cache: bool = True) -> Features:
+    """A reference's features, from the cache when it has them (kept there when ``write_cache``)."""
     path = _cache_path(sd, ref)
     try:
         cached = Features.from_json(json.loads(path.read_bytes()))
@@ -42,7 +47,8 @@ def reference_features(sd: SessionDir, ref: ImageRef) -> Features:
     except (OSError, ValueError):
         pass
     features = image_features(sd.blobs.read(ref))
-    _cache(path, features)
+    if write_cache:
+        _cache(path, features)
     return features
 
 
@@ -65,19 +71,22 @@ def _cache(path: Path, features: Features) -> None:
         pass  # a cache that cannot be written only makes the next score slower
 
 
-def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef, small: Any = None) -> dict[str, Any]:
-    """Score one stored image against the header's references and palette. Never raises for bad images.
+def score_image(
+    sd: SessionDir, header: SessionHeader, image: ImageRef, small: Any = None, backend: str = BACKEND_LOCAL
+) -> dict[str, Any]:
+    """Score one stored image against the header's references, palette and keep rules.
 
-    ``small``: the image's ``images.small_copy`` if the caller has it; otherwise it is decoded.
+    Never raises for a bad image (the score carries an ``error``). ``small``: the image's
+    ``images.small_copy`` if the caller has it; otherwise it is decoded.
     """
     try:
-        refs = [
-            Reference(r.sha256[:12], reference_features(sd, r))
-            for r in header.references
-            if r.sha256 != image.sha256
-        ]
-        features = small_features(small if small is not None else open_small(sd.blobs.read(image)))
-        doc = compute_score(features, refs, header.character.palette)
+        if backend == BACKEND_LEARNED:
+            doc = _learned(sd, header, sd.blobs.read(image), exclude=image.sha256)
+        else:
+            features = small_features(small if small is not None else open_small(sd.blobs.read(image)))
+            doc = _local(sd, header, features, exclude=image.sha256)
+    except InvalidInput:
+        raise  # the learned backend cannot run here at all: say so, do not store a failed score
     except Exception as exc:
         doc = {
             "version": SCORE_VERSION,
@@ -92,17 +101,68 @@ def score_image(sd: SessionDir, header: SessionHeader, image: ImageRef, small: A
     return doc
 
 
-def score_turn(sd: SessionDir, header: SessionHeader, turn: Turn) -> dict[str, Any] | None:
+def _local(
+    sd: SessionDir, header: SessionHeader, features: Features, *, exclude: str = "", write_cache: bool = True
+) -> dict[str, Any]:
+    refs = [
+        Reference(r.sha256[:12], reference_features(sd, r, write_cache=write_cache))
+        for r in header.references
+        if r.sha256 != exclude
+    ]
+    return compute_score(features, refs, header.character.palette, keep_rules=header.character.keep)
+
+
+def _learned(sd: SessionDir, header: SessionHeader, data: bytes, *, exclude: str = "") -> dict[str, Any]:
+    from session_tui.scoring.learned import LearnedReference, embed_image, load_embedder, score_learned
+
+    embedder = load_embedder()
+    refs = [
+        LearnedReference(r.sha256[:12], embed_image(embedder, sd.blobs.read(r)), reference_features(sd, r))
+        for r in header.references
+        if r.sha256 != exclude
+    ]
+    doc: dict[str, Any] = score_learned(
+        data, refs, header.character.palette, keep_rules=header.character.keep, embedder=embedder
+    )
+    return doc
+
+
+def score_files(
+    sd: SessionDir, header: SessionHeader, pictures: Sequence[tuple[str, bytes]], backend: str = BACKEND_LOCAL
+) -> list[dict[str, Any]]:
+    """Scores of picture files made elsewhere, against the session; nothing is stored, cache included."""
+    if not header.references and not header.character.palette:
+        raise InvalidInput(
+            f"Session {header.name!r} has neither references nor a palette to score pictures against; "
+            "add a reference with 'session-tui refs add' or a palette to its character spec."
+        )
+    if backend == BACKEND_LEARNED and not header.references:
+        raise InvalidInput(f"The learned score needs a reference, and session {header.name!r} has none.")
+    out = []
+    for _label, data in pictures:
+        if backend == BACKEND_LEARNED:
+            doc = _learned(sd, header, data)
+        else:
+            doc = _local(sd, header, small_features(open_small(data)), write_cache=False)
+        out.append(doc)
+    return out
+
+
+def score_turn(
+    sd: SessionDir, header: SessionHeader, turn: Turn, backend: str = BACKEND_LOCAL
+) -> dict[str, Any] | None:
     """The score for a turn's first image (None when the turn has no image); keeps a judge's verdict."""
     if turn.status != "ok" or not turn.images:
         return None
-    doc = score_image(sd, header, turn.images[0])
+    doc = score_image(sd, header, turn.images[0], backend=backend)
     if turn.score and "judge" in turn.score:
         doc["judge"] = turn.score["judge"]
     return doc
 
 
-def rescore(sd: SessionDir, turns: Iterable[int] = (), *, missing_only: bool = False) -> list[Turn]:
+def rescore(
+    sd: SessionDir, turns: Iterable[int] = (), *, missing_only: bool = False, backend: str = BACKEND_LOCAL
+) -> list[Turn]:
     """(Re)compute scores of a session's image turns and journal them; returns the turns scored."""
     wanted = list(turns)
     with sd.lock():
@@ -119,7 +179,7 @@ def rescore(sd: SessionDir, turns: Iterable[int] = (), *, missing_only: bool = F
                 or (missing_only and t.score and t.score.get("total") is not None)
             ):
                 continue
-            t.score = score_turn(sd, session.header, t)
+            t.score = score_turn(sd, session.header, t, backend)
             sd.append_turn(t)
             done.append(t)
         return done

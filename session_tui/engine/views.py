@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import Checkpoint, ImageRef, Session, SessionHeader, Turn
+from session_tui.scoring.score import brief_score
 from session_tui.store.blobs import BlobStore
 from session_tui.store.sessions import SessionSummary
 
-__all__ = ["SessionPlace", "SessionSummary"]
+__all__ = ["SessionPlace", "SessionSummary", "brief_score"]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 from session_tui.domain.model import Checkpoint, Session
 from session_tui.export.exporter import ReadImage
+from session_tui.scoring.score import brief_score
 
 CONTACT_SHEET = "contact-sheet.png"
 GALLERY = "index.html"
@@ -14,12 +15,7 @@ EXTRA_FILES = ("manifest.json", CONTACT_SHEET, GALLERY)  # every exported file t
 
 
 def _caption(turn: int, score: Any) -> str:
-    total = score.get("total") if isinstance(score, dict) else None
-    text = f"turn {turn} · " + (f"score {total}" if total is not None else "not scored")
-    judge = score.get("judge") if isinstance(score, dict) else None
-    if isinstance(judge, dict) and judge.get("overall") is not None:
-        text += f" · judge {judge['overall']}"
-    return text
+    return f"turn {turn} · {brief_score(score)}"
 
 
 def add_extras(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from session_tui.scoring.score import brief_score
+
 STYLE = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans CJK SC",sans-serif;
 margin:2rem auto;max-width:72rem;padding:0 1rem;color:#222;background:#fafaf8}
@@ -26,15 +28,13 @@ def _score_line(score: Any) -> str:
     if not isinstance(score, dict) or score.get("total") is None:
         return "not scored"
     parts = ", ".join(
-        f"{escape(str(k))} {float(v):.2f}"
+        f"{k} {float(v):.2f}"
         for k, v in (score.get("parts") or {}).items()
         if isinstance(v, (int, float))
     )
-    text = f"score {int(score['total'])}/100" + (f" ({parts})" if parts else "")
-    judge = score.get("judge")
-    if isinstance(judge, dict) and isinstance(judge.get("overall"), int):
-        text += f"; judge {judge['overall']}/100"
-    return text
+    brief = brief_score(score)  # the figure with its verdict, flags and the judge's figure
+    figure, _, rest = brief.partition("; ")
+    return escape(f"score {figure}" + (f" ({parts})" if parts else "") + (f"; {rest}" if rest else ""))
 
 
 def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> str:

@@ -176,3 +176,20 @@ def format_score(score: dict[str, Any] | None) -> str:
     if isinstance(judge, dict) and judge.get("overall") is not None:
         text += f"; judge {judge['overall']}/100"
     return text
+
+
+def brief_score(score: dict[str, Any] | None) -> str:
+    """The figure with its verdict and flags, without the parts: ``54/100 drifting; keep ...``.
+
+    What ``show``, contact sheets and galleries print beside a picture: a number never goes alone.
+    """
+    if not isinstance(score, dict) or score.get("total") is None:
+        return "not scored"
+    text = f"{score['total']}/100" + (f" {score['verdict']}" if score.get("verdict") else "")
+    flags = [str(f) for f in score.get("flags") or []]
+    if flags:
+        text += "; " + "; ".join(flags)
+    judge = score.get("judge")
+    if isinstance(judge, dict) and judge.get("overall") is not None:
+        text += f"; judge {judge['overall']}/100"
+    return text
