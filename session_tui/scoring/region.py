@@ -144,7 +144,7 @@ def _reach_from_border(free: np.ndarray) -> np.ndarray:
 
 def _pieces(mask: np.ndarray, centre: np.ndarray, most: int = 12) -> list[np.ndarray]:
     """The connected pieces of ``mask``, most central first (at most ``most``; the rest are specks)."""
-    pieces = []
+    pieces: list[np.ndarray] = []
     left = mask.copy()
     while left.any() and len(pieces) < most:
         seed = np.zeros_like(mask)
