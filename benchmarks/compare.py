@@ -73,15 +73,14 @@ def measure(baselines: tuple[str, ...], repeats: int) -> dict[str, dict[str, lis
             py = [sys.executable, "-S"]
             probe = str(pk.REPO / "benchmarks" / "tui_probe.py")
             cases = {
-                "`session-tui --version`": py + ["-m", "session_tui", "--version"],
-                "`session-tui show` (1,000 turns)": py + ["-m", "session_tui", "show", "h1000"],
-                "`session-tui show --json` (1,000 turns)": py
-                + ["-m", "session_tui", "show", "h1000", "--json"],
-                "`session-tui list` (a 1,000-turn session among 3)": py + ["-m", "session_tui", "list"],
-                "`session-tui send` (100 turns)": py + ["-m", "session_tui", "send", "h100", "waving"],
-                "`session-tui send` (1,000 turns)": py + ["-m", "session_tui", "send", "h1000", "waving"],
-                "open: first paint (1,000 turns)": py + [probe, "first-paint", str(home), "h1000"],
-                "load a 1,000-turn session (in-process)": py + ["-c", LOAD_PROBE, str(home / "h1000")],
+                "`session-tui --version`": [*py, "-m", "session_tui", "--version"],
+                "`session-tui show` (1,000 turns)": [*py, "-m", "session_tui", "show", "h1000"],
+                "`session-tui show --json` (1,000 turns)": [*py, "-m", "session_tui", "show", "h1000", "--json"],
+                "`session-tui list` (a 1,000-turn session among 3)": [*py, "-m", "session_tui", "list"],
+                "`session-tui send` (100 turns)": [*py, "-m", "session_tui", "send", "h100", "waving"],
+                "`session-tui send` (1,000 turns)": [*py, "-m", "session_tui", "send", "h1000", "waving"],
+                "open: first paint (1,000 turns)": [*py, probe, "first-paint", str(home), "h1000"],
+                "load a 1,000-turn session (in-process)": [*py, "-c", LOAD_PROBE, str(home / "h1000")],
             }
             broken: set[tuple[str, str]] = set()
             for _ in range(repeats):

@@ -117,8 +117,8 @@ def speed() -> dict[str, float]:
     """Milliseconds per 1024 × 1024 picture: decoding, and features + score from the decoded picture."""
     from PIL import Image
 
-    from session_tui.media.images import small_copy
     from session_tui.engine.score_validation import LITTLE_ORANGE, _draw
+    from session_tui.media.images import small_copy
 
     drawn = _draw(LITTLE_ORANGE, "in the park", 5)
     reference = Reference("front", image_features(_draw(LITTLE_ORANGE, "standing, full body", 1)))

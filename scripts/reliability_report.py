@@ -221,12 +221,12 @@ def fuzz(examples: int, work: Path) -> list[tuple[str, int, str | None]]:
     )
 
     def image_bytes(data: bytes) -> None:
+        import contextlib
+
         from session_tui.errors import ProviderError
 
-        try:
+        with contextlib.suppress(ProviderError):
             checked_image(data, "svc")
-        except ProviderError:
-            pass
 
     rows.append(
         (
