@@ -104,3 +104,18 @@ def test_real_photos_of_the_same_subject_score_above_another_subject(engine: Eng
     scores = engine.score_files("cat", [*same, *other])
     totals = [s["total"] for s in scores]
     assert min(totals[:2]) > max(totals[2:]), totals
+
+
+def test_missing_redoes_scores_of_an_older_version(scored: Engine) -> None:
+    from session_tui.scoring.score import SCORE_VERSION
+
+    scored.send("orange", "standing", seed=3)
+    scored.send("orange", "waving", seed=4)
+    sd = scored.session_dir("orange")
+    with sd.lock():
+        old = sd.load().turn(1)
+        old.score = {"version": 2, "total": 70, "parts": {"palette": 1.0}, "details": {}}
+        sd.append_turn(old)
+    done = scored.rescore("orange", missing_only=True)
+    assert [t.index for t in done] == [1]  # turn 2's current score is left as it is
+    assert scored.load("orange").turn(1).score["version"] == SCORE_VERSION

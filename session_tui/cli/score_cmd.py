@@ -21,7 +21,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("name", metavar="NAME", help="the session")
     p.add_argument("--turn", type=int, action="append", default=None, metavar="N", help="repeatable")
-    p.add_argument("--missing", action="store_true", help="only turns that have no score yet")
+    p.add_argument(
+        "--missing",
+        action="store_true",
+        help="only turns with no score yet, or one from an older score version",
+    )
     p.add_argument(
         "--image",
         action="append",

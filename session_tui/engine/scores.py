@@ -160,6 +160,11 @@ def score_turn(
     return doc
 
 
+def _current(score: dict[str, Any] | None) -> bool:
+    """A score of this version with a figure: ``--missing`` leaves it; older versions are redone."""
+    return bool(score) and score.get("total") is not None and score.get("version") == SCORE_VERSION
+
+
 def rescore(
     sd: SessionDir, turns: Iterable[int] = (), *, missing_only: bool = False, backend: str = BACKEND_LOCAL
 ) -> list[Turn]:
@@ -173,11 +178,7 @@ def rescore(
                 raise InvalidInput(f"Turn {t.index} has no image to score (its status is {t.status}).")
         done = []
         for t in chosen:
-            if (
-                t.status != "ok"
-                or not t.images
-                or (missing_only and t.score and t.score.get("total") is not None)
-            ):
+            if t.status != "ok" or not t.images or (missing_only and _current(t.score)):
                 continue
             t.score = score_turn(sd, session.header, t, backend)
             sd.append_turn(t)
