@@ -180,7 +180,7 @@ def test_busy_session_is_refused_clearly(engine: Engine, home: Home) -> None:
         r = run_cli("check", "demo")
         assert r.code == 3 and "in use by another session-tui process" in r.err
         r = run_cli("check")
-        assert r.code == 0 and "not checked" in r.out
+        assert r.code == 3 and "demo: not checked" in r.out  # busy is not "ok" (issue 16.16)
 
 
 def test_check_all_reports_each_session(engine: Engine, home: Home) -> None:

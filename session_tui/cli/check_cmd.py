@@ -9,6 +9,8 @@ from session_tui.cli.common import Context, add_json, emit_json
 
 # Exit status when the check found errors (warnings alone exit 0).
 EXIT_DAMAGED = 1
+# Exit status when nothing was damaged but a session could not be checked (busy): not "ok".
+EXIT_NOT_CHECKED = 3
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -33,28 +35,32 @@ def cmd_check(ctx: Context) -> int:
     a = ctx.args
     reports = ctx.engine.check(a.name, repair=a.repair)
     errors, warnings = summary_counts(reports)
+    unchecked = [r for r in reports if r.not_checked is not None]
     if a.json:
         emit_json(
             {
-                "ok": errors == 0,
+                "ok": errors == 0 and not unchecked,
+                "not_checked": len(unchecked),
                 "errors": errors,
                 "warnings": warnings,
                 "sessions": [r.as_json() for r in reports if r.name],
                 "home": [r.as_json() for r in reports if not r.name],
             }
         )
-        return EXIT_DAMAGED if errors else 0
+        return EXIT_DAMAGED if errors else (EXIT_NOT_CHECKED if unchecked else 0)
     shown = [r for r in reports if r.name or r.warnings or r.errors or r.repaired]
     if not any(r.name for r in reports):
         print(f"No sessions in {ctx.engine.sessions_root}.")
     for r in shown:
         title = r.name or "home"
-        state = "ok" if r.ok else f"{len(r.errors)} error(s)"
+        state = "ok" if r.ok else f"{len(r.errors)} error(s)" if r.errors else "not checked"
         facts = (
             f" ({r.turns} turns, {r.checkpoints} checkpoints, {r.images_verified} images verified)"
             if r.name
             else ""
         )
+        if r.not_checked is not None:
+            facts = f" ({r.not_checked})"
         print(f"{title}: {state}{facts}")
         for line in r.errors:
             print(f"  error: {line}")
@@ -68,4 +74,11 @@ def cmd_check(ctx: Context) -> int:
             file=sys.stderr,
         )
         return EXIT_DAMAGED
+    if unchecked:
+        print(
+            f"session-tui: {len(unchecked)} session(s) could not be checked (in use); "
+            "check them again when they are free.",
+            file=sys.stderr,
+        )
+        return EXIT_NOT_CHECKED
     return 0

@@ -326,12 +326,21 @@ class Session(BaseModel):
         """Every turn's prompt as typed, oldest first, loaded or not."""
         return [*self.earlier.values(), *(t.prompt for t in self.turns)]
 
-    def turn(self, index: int) -> Turn:
+    def find_turn(self, index: int) -> Turn | None:
+        """The loaded turn numbered ``index``; None if there is none (numbers can have gaps: a
+        repair moves a damaged turn's record away, and the others keep their numbers)."""
         for turn in self.turns:
             if turn.index == index:
                 return turn
+        return None
+
+    def turn(self, index: int) -> Turn:
+        found = self.find_turn(index)
+        if found is not None:
+            return found
         raise InvalidInput(
-            f"Session {self.name!r} has no turn {index}; it has turns 1 to {len(self.turns)}."
+            f"Session {self.name!r} has no turn {index}; it has turns "
+            f"{describe_numbers([t.index for t in self.turns])}."
             if self.turns
             else f"Session {self.name!r} has no turns yet."
         )
@@ -359,3 +368,20 @@ class Session(BaseModel):
             if known
             else f"Session {self.name!r} has no checkpoints yet; approve a turn first."
         )
+
+
+def describe_numbers(numbers: list[int]) -> str:
+    """Sorted numbers with runs of three or more shortened: [1, 3, 4] → "1, 3, 4"; 1..9 → "1 to 9"."""
+    parts: list[str] = []
+    ordered = sorted(set(numbers))
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{ordered[i]} to {ordered[j]}")
+        else:
+            parts.extend(str(n) for n in ordered[i : j + 1])
+        i = j + 1
+    return ", ".join(parts)

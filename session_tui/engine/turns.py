@@ -89,7 +89,10 @@ class TurnOps(HeaderEdits):
                 if prompt_sent and prompt_sent.strip()
                 else self.preview_prompt(session, prompt)
             )
-            index = (session.turns[-1].index + 1) if session.turns else 1
+            # After the highest number ever used: a turn a repair moved away may still be named by
+            # a checkpoint, and its number must not come to mean another turn.
+            used = [t.index for t in session.turns] + [cp.turn for cp in session.checkpoints]
+            index = max(used, default=0) + 1
             turn = Turn(
                 index=index,
                 prompt=prompt,

@@ -17,7 +17,7 @@ from typing import Any
 from PIL import Image, PngImagePlugin
 
 from session_tui import __version__
-from session_tui.domain.model import Checkpoint, ImageRef, Session
+from session_tui.domain.model import Checkpoint, ImageRef, Session, Turn
 from session_tui.errors import InvalidInput
 from session_tui.store.atomic import atomic_write, storage_errors
 
@@ -60,7 +60,8 @@ def _entries(
     items = []
     h = session.header
     for cp in checkpoints:
-        turn = session.turn(cp.turn)
+        # The checkpoint holds its image; its turn's record may be gone (a repair moved it away).
+        turn = session.find_turn(cp.turn) or Turn(index=cp.turn, prompt="")
         name = f"{safe_stem(session.name)}_{cp.id}_{safe_stem(cp.label or f'turn{cp.turn}')}.png"
         meta = {
             "session": session.name,

@@ -33,7 +33,7 @@ def add_extras(
         Tile(
             read(cp.image),
             f"{cp.id} {cp.label}".strip(),
-            _caption(cp.turn, session.turn(cp.turn).score),
+            _caption(cp.turn, turn.score if (turn := session.find_turn(cp.turn)) else None),
         )
         for cp in checkpoints
     ]

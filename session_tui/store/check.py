@@ -16,21 +16,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import stat
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
 
 from session_tui.domain.model import SCHEMA_VERSION, Checkpoint, ImageRef, SessionHeader, Turn, validate_name
 from session_tui.errors import CorruptSession, InvalidInput, NotFound, SessionBusy, StorageError
-from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
-from session_tui.store.journal import decode
-from session_tui.store.migrations import migrate_record
-from session_tui.store.sessions import BLOBS, HEADER, JOURNAL, SessionDir, Store
+from session_tui.store.atomic import storage_errors
+from session_tui.store.check_journal import check_journal
+from session_tui.store.check_repair import rebuild_header, replace_lock_folder
+from session_tui.store.check_report import DAMAGED, CheckReport, summary_counts
+from session_tui.store.sessions import BLOBS, HEADER, JOURNAL, LOCK, SessionDir, Store
 
-DAMAGED = "journal.damaged.jsonl"
+__all__ = ["DAMAGED", "CheckReport", "check_home", "check_leftovers", "check_session", "summary_counts"]
+
 STAGING = ".tmp"
 # atomic_write's temporary names: ".NAME.PID.HEX8.tmp"
 _TEMP_RE = re.compile(r"^\..+\.\d+\.[0-9a-f]{8}\.tmp$")
@@ -39,56 +37,44 @@ _STAGING_RE = re.compile(r"^(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}$")
 _DELETED_RE = re.compile(r"^deleted\..+\.[0-9a-f]{8}$")
 
 
-@dataclass
-class CheckReport:
-    """What the check of one session (or of the home's own folders) found and did."""
-
-    name: str
-    path: Path
-    errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    repaired: list[str] = field(default_factory=list)
-    turns: int = 0
-    checkpoints: int = 0
-    images_verified: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "path": str(self.path),
-            "ok": self.ok,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "repaired": self.repaired,
-            "turns": self.turns,
-            "checkpoints": self.checkpoints,
-            "images_verified": self.images_verified,
-        }
-
-
-@dataclass
-class _Line:
-    number: int
-    raw: bytes
-    damaged: bool
-
-
 def check_home(store: Store, *, repair: bool = False) -> list[CheckReport]:
-    """Check every session of the home, then the home's own leftovers (one report named '')."""
+    """Check every session folder of the home, then the home's own leftovers (one report named '').
+
+    One folder never stops the others: a busy one is reported not checked, one that cannot be
+    repaired (read-only) or whose name no command accepts is reported, and the rest are checked.
+    """
     reports = []
-    for name in store.names():
+    for name in store.folders():
+        path = store.root / name
+        try:
+            validate_name(name)
+        except InvalidInput:
+            report = CheckReport(name, path)
+            report.errors.append(
+                f"the folder name {name!r} is not a valid session name, so no command can open it; "
+                f"rename the folder to letters, digits, '-', '_' and '.' (e.g. {_suggest(name)!r})"
+            )
+            try:
+                _check_folder(store, path, report, repair=False)  # its contents are still worth knowing
+            except SessionBusy as exc:
+                report.not_checked = exc.message.rstrip(".")
+            reports.append(report)
+            continue
         try:
             reports.append(check_session(store, name, repair=repair))
         except SessionBusy as exc:
-            busy = CheckReport(name, store.root / name)
-            busy.warnings.append(f"not checked: {exc.message.rstrip('.')}")
-            reports.append(busy)
+            reports.append(CheckReport(name, path, not_checked=exc.message.rstrip(".")))
+        except (StorageError, CorruptSession) as exc:
+            failed = CheckReport(name, path)
+            failed.errors.append(f"could not be repaired: {exc.message.rstrip('.')}")
+            reports.append(failed)
     reports.append(check_leftovers(store, repair=repair))
     return reports
+
+
+def _suggest(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+    return cleaned or "session"
 
 
 def check_session(store: Store, name: str, *, repair: bool = False) -> CheckReport:
@@ -104,7 +90,15 @@ def check_session(store: Store, name: str, *, repair: bool = False) -> CheckRepo
         return report
     if not path.is_dir():
         raise NotFound(f"No session named {name!r} in {store.root}; 'session-tui list' shows them.")
+    _check_folder(store, path, report, repair)
+    return report
+
+
+def _check_folder(store: Store, path: Path, report: CheckReport, repair: bool) -> None:
     sd = SessionDir(path, store.lock_timeout_s)
+    if not _lock_file_ok(sd, report, repair):
+        _check_locked(store, sd, report, repair=False)  # no lock can be taken: nothing is repaired
+        return
     lock = sd.lock()
     try:
         lock.acquire()
@@ -121,14 +115,63 @@ def check_session(store: Store, name: str, *, repair: bool = False) -> CheckRepo
     finally:
         if locked:
             lock.release()
-    return report
+
+
+def _lock_file_ok(sd: SessionDir, report: CheckReport, repair: bool) -> bool:
+    """Whether ``.lock`` is a regular file (or absent); a folder or a pipe there makes every write fail."""
+    try:
+        mode = os.lstat(sd.path / LOCK).st_mode
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        report.errors.append(f"{LOCK} cannot be examined ({exc.strerror}); no command can write here")
+        return False
+    if stat.S_ISREG(mode) or stat.S_ISLNK(mode):  # a link is reported by the link scan
+        return True
+    kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+    if repair and stat.S_ISDIR(mode):
+        try:
+            replace_lock_folder(sd, report)
+            return True
+        except StorageError:
+            pass
+    report.errors.append(
+        f"{LOCK} is {kind}, so every command that writes to this session fails; remove it "
+        "(--repair replaces an empty folder)"
+    )
+    return False
+
+
+def _missing_header(
+    sd: SessionDir, turns: list[Turn], checkpoints: int, report: CheckReport, repair: bool
+) -> SessionHeader | None:
+    """session.json is missing or not a file: damage, since the journal and images remain."""
+    path = sd.path / HEADER
+    what = "is missing" if not os.path.lexists(path) else (
+        "is a folder" if path.is_dir() else "is not a regular file"
+    )
+    held = f"the journal holds {len(turns)} turn(s) and {checkpoints} checkpoint(s)"
+    if repair:
+        try:
+            rebuild_header(sd, turns, report)
+            return sd.read_header()
+        except (StorageError, CorruptSession, NotFound) as exc:
+            report.errors.append(f"{HEADER} {what} and could not be rebuilt ({exc.message.rstrip('.')})")
+            return None
+    report.errors.append(
+        f"{HEADER} {what}, so the session cannot be opened; {held} (--repair rebuilds {HEADER} "
+        "from the journal, moving whatever stands in its place aside)"
+    )
+    return None
 
 
 def _check_locked(store: Store, sd: SessionDir, report: CheckReport, repair: bool) -> None:
     _check_links_and_temps(sd, report, repair)
     header = _check_header(sd, report)
-    turns, checkpoints = _check_journal(sd, report, repair)
+    turns, checkpoints = check_journal(sd, report, repair)
     report.turns, report.checkpoints = len(turns), len(checkpoints)
+    if header is None and not os.path.islink(sd.path / HEADER):
+        header = _missing_header(sd, list(turns.values()), len(checkpoints), report, repair)
     images: dict[str, tuple[ImageRef, str]] = {}
     if header is not None:
         for ref in header.references:
@@ -149,7 +192,7 @@ def _check_locked(store: Store, sd: SessionDir, report: CheckReport, repair: boo
             report.errors.append(f"{problem}; it belongs to {owner}")
         else:
             report.images_verified += 1
-    _note_orphans(sd, set(images), report)
+    _note_orphans(sd, set(images), report, journal=os.path.lexists(sd.path / JOURNAL))
     if header is not None and header.parent is not None:
         _check_parent(store, header, report)
 
@@ -188,6 +231,9 @@ def _check_links_and_temps(sd: SessionDir, report: CheckReport, repair: bool) ->
 
 
 def _check_header(sd: SessionDir, report: CheckReport) -> SessionHeader | None:
+    path = sd.path / HEADER
+    if not path.is_symlink() and not path.is_file():
+        return None  # missing or not a file: reported with what the journal holds (_missing_header)
     try:
         header = sd.read_header()
     except (NotFound, CorruptSession) as exc:
@@ -196,121 +242,6 @@ def _check_header(sd: SessionDir, report: CheckReport) -> SessionHeader | None:
     if header.schema_version < SCHEMA_VERSION:
         report.warnings.append(f"{HEADER} uses schema {header.schema_version}; it is upgraded when read")
     return header
-
-
-def _split_journal(data: bytes) -> tuple[list[_Line], bytes]:
-    """Whole lines (numbered from 1, each marked damaged or not) and the torn tail."""
-    parts = data.split(b"\n")
-    torn = parts.pop()
-    lines = []
-    for number, raw in enumerate(parts, start=1):
-        damaged = False
-        if raw.strip():
-            try:
-                decode(raw)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                damaged = True
-        lines.append(_Line(number, raw, damaged))
-    return lines, torn
-
-
-def _check_journal(
-    sd: SessionDir, report: CheckReport, repair: bool
-) -> tuple[dict[int, Turn], dict[str, Checkpoint]]:
-    path = sd.path / JOURNAL
-    turns: dict[int, Turn] = {}
-    checkpoints: dict[str, Checkpoint] = {}
-    if path.is_symlink():
-        return turns, checkpoints  # reported by the link scan; never read through a link
-    try:
-        data = sd.journal.read_bytes()
-    except CorruptSession as exc:
-        report.errors.append(exc.message.rstrip("."))
-        return turns, checkpoints
-    lines, torn = _split_journal(data)
-    damaged = [line for line in lines if line.damaged]
-    for line in lines:
-        if line.damaged or not line.raw.strip():
-            continue
-        type_, payload = decode(line.raw)
-        try:
-            type_, payload = migrate_record(type_, payload)
-            if type_ == "turn":
-                turn = Turn.model_validate(payload)
-                turns[turn.index] = turn
-            elif type_ == "checkpoint":
-                cp = Checkpoint.model_validate(payload)
-                if cp.id in checkpoints:
-                    report.warnings.append(
-                        f"checkpoint id {cp.id} appears twice; the later record (line {line.number}) wins"
-                    )
-                checkpoints[cp.id] = cp
-            else:
-                report.errors.append(f"journal line {line.number} has an unknown record type {type_!r}")
-        except CorruptSession as exc:
-            report.errors.append(f"journal line {line.number}: {exc.message.rstrip('.')}")
-        except (ValidationError, ValueError) as exc:
-            report.errors.append(
-                f"journal line {line.number} is intact but not a valid {type_} record ({_first(exc)})"
-            )
-    if repair and (damaged or torn.strip()):
-        _move_damaged(sd, lines, damaged, torn, report)
-        return turns, checkpoints
-    for line in damaged:
-        report.errors.append(
-            f"journal line {line.number} is damaged (bad JSON or checksum) and is skipped when "
-            f"the session opens (--repair moves it to {DAMAGED})"
-        )
-    if torn.strip():
-        report.warnings.append(
-            f"journal line {len(lines) + 1} was cut short by a crash ({len(torn)} bytes, "
-            "never reported saved); it is skipped, and --repair or the next write cuts it off"
-        )
-    return turns, checkpoints
-
-
-def _first(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err.get("loc", ()))
-        return f"{loc}: {err.get('msg', 'invalid')}" if loc else str(err.get("msg", "invalid"))
-    return str(exc)
-
-
-def _move_damaged(
-    sd: SessionDir, lines: list[_Line], damaged: list[_Line], torn: bytes, report: CheckReport
-) -> None:
-    """Save damaged lines and the torn tail to the side file first, then rewrite the journal without them.
-
-    A crash between the two steps leaves the lines in both files, never in neither.
-    """
-    side = sd.path / DAMAGED
-    saved = [line.raw for line in damaged] + ([torn] if torn.strip() else [])
-    existed = side.exists()
-    with storage_errors("write to", side):
-        fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-        try:
-            end = os.lseek(fd, 0, os.SEEK_END)
-            blob = b"".join(raw + b"\n" for raw in saved)
-            try:
-                written = 0
-                while written < len(blob):
-                    written += os.pwrite(fd, blob[written:], end + written)
-                os.fsync(fd)
-                fsync_dir(sd.path)
-                kept = b"".join(line.raw + b"\n" for line in lines if not line.damaged)
-                atomic_write(sd.path / JOURNAL, kept)
-            except (OSError, StorageError):
-                os.ftruncate(fd, end)  # a failed repair leaves the folder as it was
-                if not existed:
-                    side.unlink(missing_ok=True)
-                raise
-        finally:
-            os.close(fd)
-    for line in damaged:
-        report.repaired.append(f"moved damaged journal line {line.number} to {DAMAGED}")
-    if torn.strip():
-        report.repaired.append(f"cut the torn last journal line ({len(torn)} bytes, kept in {DAMAGED})")
 
 
 def _check_checkpoint(cp: Checkpoint, turns: dict[int, Turn], report: CheckReport) -> None:
@@ -323,7 +254,7 @@ def _check_checkpoint(cp: Checkpoint, turns: dict[int, Turn], report: CheckRepor
         report.warnings.append(f"checkpoint {cp.id}'s image is not among turn {cp.turn}'s images")
 
 
-def _note_orphans(sd: SessionDir, known: set[str], report: CheckReport) -> None:
+def _note_orphans(sd: SessionDir, known: set[str], report: CheckReport, *, journal: bool) -> None:
     root = sd.path / BLOBS
     if root.is_symlink() or not root.is_dir():
         return
@@ -331,10 +262,20 @@ def _note_orphans(sd: SessionDir, known: set[str], report: CheckReport) -> None:
     for p in root.glob("*/*"):
         if p.is_file() and not p.is_symlink() and not _TEMP_RE.match(p.name) and p.stem not in known:
             orphans += 1
-    if orphans:
+    if orphans and not journal:
+        # Images no turn names and no journal at all: the conversation is gone, not a crash trace.
+        report.errors.append(
+            f"{JOURNAL} is missing while {orphans} stored image(s) belong to no turn: the turns and "
+            f"checkpoints that named them are lost; restore {JOURNAL} from a backup if there is one "
+            "(the images are kept)"
+        )
+    elif orphans:
         # A crash between storing an image and journalling its turn leaves one; it is harmless.
+        # ... and 'refs remove' leaves the reference's image stored (a turn may have been drawn from it).
+        some = "1 stored image belongs" if orphans == 1 else f"{orphans} stored images belong"
         report.warnings.append(
-            f"{orphans} stored image(s) belong to no turn (left by an interrupted turn); they are kept"
+            f"{some} to no turn, checkpoint or reference (left by a removed reference or an "
+            "interrupted turn); they are kept and harmless"
         )
 
 
@@ -418,12 +359,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def summary_counts(reports: Iterable[CheckReport]) -> tuple[int, int]:
-    """(errors, warnings) over ``reports``."""
-    errors = warnings = 0
-    for r in reports:
-        errors += len(r.errors)
-        warnings += len(r.warnings)
-    return errors, warnings

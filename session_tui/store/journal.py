@@ -98,10 +98,13 @@ class Journal:
         not yielded. A loader uses it to parse and validate in one step where it can.
         """
         for number, raw in enumerate(self._stream(), start=1):
-            if not raw.endswith(b"\n"):  # the last line, cut short by a crash (or nothing but blanks)
-                if raw.strip() and problems is not None:
-                    problems.append(f"journal line {number} was cut short by a crash and was skipped")
-                break
+            if not raw.endswith(b"\n"):  # the last line: cut short by a crash, or whole but unended
+                if raw.strip() and whole_record(raw):
+                    raw += b"\n"  # its CRC verifies, so it was written whole: keep it
+                else:
+                    if raw.strip() and problems is not None:
+                        problems.append(f"journal line {number} was cut short by a crash and was skipped")
+                    break
             if consume is not None:
                 framed = framed_payload(raw, b"\n")  # the common line, taken without copying it first
                 if framed is not None and consume(framed):
@@ -122,7 +125,8 @@ class Journal:
         """The journal opened for reading (None if it does not exist), refusing a link or anything
         but a regular file (a hostile folder)."""
         try:
-            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             yield None
             return
@@ -130,9 +134,7 @@ class Journal:
             raise CorruptSession(_unreadable(self.path, exc)) from None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise CorruptSession(
-                    f"{self.path} is not a regular file; run 'session-tui check {self.path.parent.name}'."
-                )
+                raise CorruptSession(_not_regular(self.path))
             with os.fdopen(os.dup(fd), "rb") as fh:
                 yield fh
         except OSError as exc:
@@ -152,38 +154,52 @@ class Journal:
             return fh.read() if fh is not None else b""
 
     def torn_tail(self) -> int:
-        """How many bytes after the last newline (a half-written record)."""
+        """How many bytes after the last newline are a half-written record (0 when those bytes are a
+        whole record whose newline alone is missing: that record is kept)."""
+        tail = self._tail()
+        return 0 if not tail or whole_record(tail) else len(tail)
+
+    def _tail(self) -> bytes:
+        """The bytes after the last newline."""
         try:
             size = self.path.stat().st_size
         except FileNotFoundError:
-            return 0
+            return b""
         if size == 0:
-            return 0
+            return b""
         # Walk back chunk by chunk: a torn record can be larger than any one chunk (big provider
         # state), and missing part of it would glue the next record onto it.
         end = size
-        with open(self.path, "rb") as fh:
+        with self._open_regular() as fh:
+            if fh is None:
+                return b""
             while end > 0:
                 start = max(0, end - (1 << 20))
                 fh.seek(start)
                 cut = fh.read(end - start).rfind(b"\n")
                 if cut != -1:
-                    return size - (start + cut + 1)
+                    end = start + cut + 1
+                    break
                 end = start
-        return size
+            fh.seek(end)
+            return fh.read(size - end)
 
     def append(self, type_: str, data: dict[str, Any]) -> None:
         """Append one record durably. The caller holds the session lock."""
         line = encode(type_, data)
         with storage_errors("write to", self.path):
             created = not self.path.exists()
-            torn = self.torn_tail()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            tail = self._tail()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
             try:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise CorruptSession(_not_regular(self.path))
                 end = os.lseek(fd, 0, os.SEEK_END)
-                if torn:
-                    os.ftruncate(fd, end - torn)  # drop the half record a crash left behind
-                    end -= torn
+                if tail and whole_record(tail):
+                    line = b"\n" + line  # a whole record whose newline alone is missing: keep it
+                elif tail:
+                    os.ftruncate(fd, end - len(tail))  # drop the half record a crash left behind
+                    end -= len(tail)
                 written = 0
                 try:
                     while written < len(line):
@@ -196,6 +212,19 @@ class Journal:
                 os.close(fd)
         if created:
             fsync_dir(self.path.parent)
+
+
+def whole_record(raw: bytes) -> bool:
+    """Whether ``raw`` (one line, without its newline) is an intact record: its CRC verifies."""
+    try:
+        decode(raw.rstrip(b"\n"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _not_regular(path: Path) -> str:
+    return f"{path} is not a regular file; run 'session-tui check {path.parent.name}'."
 
 
 def _unreadable(path: Path, exc: OSError) -> str:

@@ -27,6 +27,7 @@ from session_tui.domain.model import (
     validate_name,
 )
 from session_tui.errors import AlreadyExists, CorruptSession, NotFound
+from session_tui.media.userfiles import read_regular
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
@@ -39,6 +40,9 @@ HEADER = "session.json"
 JOURNAL = "journal.jsonl"
 BLOBS = "blobs"
 LOCK = ".lock"
+# A header holds settings, a character spec and at most 14 references: far below this. A larger
+# one is damage (or a zip bomb), refused before it is read whole.
+HEADER_MAX_BYTES = 16 * 2**20
 
 
 # A pending turn's record holds what a crash must not lose (the prompt, its parameters, where it
@@ -91,7 +95,7 @@ class SessionDir:
                 f"folder (run 'session-tui check {self.name}')."
             )
         try:
-            raw = json.loads(path.read_bytes())
+            raw = json.loads(read_regular(path, HEADER_MAX_BYTES, follow_links=False))
         except FileNotFoundError:
             raise NotFound(f"{self.path} is not a session-tui session (no {HEADER}).") from None
         except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting: damage, not a crash
@@ -294,9 +298,23 @@ class Store:
             if not p.name.startswith(".") and not p.is_symlink() and (p / HEADER).is_file()
         )
 
+    def folders(self) -> list[str]:
+        """Every folder of the home that is or was a session: ``names()`` plus folders whose header
+        is missing or not a file while a journal or images remain (damage ``check`` reports)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if not p.name.startswith(".")
+            and not p.is_symlink()
+            and p.is_dir()
+            and any(os.path.lexists(p / part) for part in (HEADER, JOURNAL, BLOBS))
+        )
+
     def summaries(self) -> list[SessionSummary]:
         out = []
-        for name in self.names():
+        for name in self.folders():
             sd = SessionDir(self.root / name, self.lock_timeout_s)
             try:
                 s = sd.read_log(lambda turn: None)  # counts only: no turn is kept
