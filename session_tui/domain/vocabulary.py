@@ -13,4 +13,12 @@ MAX_REFERENCES = 14
 NAME_MAX = 100
 REFERENCE_ROLES: tuple[str, ...] = ("front", "side", "back", "face", "outfit", "style", "promoted", "other")
 # The provider kinds a profile may name; providers/registry.py maps each to its class.
-PROVIDER_KINDS: tuple[str, ...] = ("offline", "openai-chat", "openai-images", "openai-responses", "gemini")
+PROVIDER_KINDS: tuple[str, ...] = (
+    "offline",
+    "openai-chat",
+    "openai-images",
+    "openai-responses",
+    "gemini",
+    "comfyui",
+    "sdwebui",
+)

@@ -21,6 +21,8 @@ _KINDS = MappingProxyType(
         "openai-images": "session_tui.providers.openai_images:OpenAIImagesProvider",
         "openai-responses": "session_tui.providers.openai_responses:OpenAIResponsesProvider",
         "gemini": "session_tui.providers.gemini:GeminiProvider",
+        "comfyui": "session_tui.providers.comfyui:ComfyUIProvider",
+        "sdwebui": "session_tui.providers.sdwebui:SDWebUIProvider",
     }
 )
 
