@@ -262,3 +262,56 @@ def test_check_reads_object_info(home: Home, comfy: FakeComfy) -> None:
     write_profile(home.root, "comfy", kind="comfyui", model="missing.safetensors", base_url=comfy.url)
     with pytest.raises(ProviderError, match="not among the 2"):
         provider_for(load_config(home), "comfy", home).check()
+
+
+def _reset_has_provider() -> bool:
+    import contextlib
+    import io
+
+    from session_tui.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+        main(["reset", "--help"])
+    return "--provider" in out.getvalue()
+
+
+@pytest.mark.skipif(not _reset_has_provider(), reason="reset --provider (issue 13) is not there yet")
+def test_reset_from_comfyui_into_gemini_sends_the_promoted_picture(
+    home: Home, comfy: FakeComfy, key_env: str
+) -> None:
+    import base64
+
+    from fakeservice import KEY_ENV, FakeService, Reply, b64
+
+    gemini = FakeService()
+    gemini.start()
+    try:
+        (home.root / "config.toml").write_text(
+            'default_provider = "comfy"\n\n'
+            f'[providers.comfy]\nkind = "comfyui"\nmodel = "{CHECKPOINT}"\nbase_url = "{comfy.url}"\n\n'
+            f'[providers.nbp]\nkind = "gemini"\nmodel = "gemini-3-pro-image"\nbase_url = "{gemini.url}"\n'
+            f'api_key_env = "{KEY_ENV}"\nmax_retries = 0\n'
+        )
+        engine = make_engine(home)
+        engine.new_session("proto", provider="comfy")
+        t1 = engine.send("proto", "front view", seed=5)
+        cp = engine.approve("proto", turn=t1.index, label="front")
+        picture = engine.read_image("proto", cp.image)
+        session = engine.reset("proto", checkpoint="front", into="scenes", provider="nbp")  # type: ignore[call-arg]
+        assert session.header.kind == "gemini" and session.header.parent is not None
+        answer = {
+            "candidates": [
+                {
+                    "content": {"parts": [{"inlineData": {"mimeType": "image/png", "data": b64(picture)}}]},
+                    "finishReason": "STOP",
+                }
+            ]
+        }
+        gemini.queue(Reply(body=answer))
+        engine.send("scenes", "in a cafe")
+        body = gemini.posts()[0].json
+        inline = [p["inline_data"]["data"] for p in body["contents"][0]["parts"] if "inline_data" in p]
+        assert base64.b64decode(inline[0]) == picture
+    finally:
+        gemini.stop()

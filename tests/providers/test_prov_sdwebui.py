@@ -136,3 +136,20 @@ def test_check_lists_models(home: Home, webui: FakeWebUI) -> None:
     write_profile(home.root, "a1111", kind="sdwebui", model="nope.safetensors", base_url=webui.url)
     with pytest.raises(ProviderError, match="not among the 1"):
         provider_for(load_config(home), "a1111", home).check()
+
+
+def test_readme_seeded_profiles_parse_and_build(home: Home) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from session_tui.config import parse_config
+    from session_tui.providers.registry import create_provider
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = (
+        text.split("## The 95% route: seeded prototypes", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    )
+    config = parse_config(tomllib.loads(block), "README.md")
+    assert {p.kind for p in config.providers.values()} == {"comfyui", "sdwebui"}
+    for name, profile in config.providers.items():
+        assert create_provider(name, profile, home).capabilities().seed_honoured
