@@ -47,11 +47,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Send one prompt; the result image is stored as a new turn.",
     )
     p.add_argument("name", metavar="NAME", help="the session to send to")
-    p.add_argument("prompt", metavar="PROMPT", help="what to draw or change, in any language")
+    p.add_argument(
+        "prompt", metavar="PROMPT", nargs="?", help="what to draw or change, any language (not with --redo)"
+    )
     add_refs(p)
     add_params(p)
     p.add_argument(
         "--raw", action="store_true", help="send the prompt exactly as typed (no assembly with the spec)"
+    )
+    p.add_argument(
+        "--redo",
+        type=int,
+        metavar="N",
+        help="send turn N again as a new turn: its prompt, parameters and seed (a seeded tool "
+        "draws the same picture; others make a new attempt)",
     )
     add_json(p)
     p.set_defaults(func=cmd_send)
@@ -179,6 +188,12 @@ def cmd_send(ctx: Context) -> int:
 
     a = ctx.args
     engine = ctx.engine
+    if a.redo is not None:
+        return _redo(ctx)
+    if not (a.prompt or "").strip():
+        from session_tui.errors import InvalidInput
+
+        raise InvalidInput("Say what to draw or change (PROMPT), or send a turn again with --redo N.")
     prompt_sent = a.prompt if a.raw else None
     # Where the session stood, so a refusal (which adds no turn) never prints an older failure as its own.
     before = _last_turn_index(ctx) if a.json else None
@@ -207,6 +222,25 @@ def left_out_note(rules: list[str]) -> str:
         f"\nLeft out the keep {'rule' if one else 'rules'} {listed} this turn: the change is about "
         f"what {'it protects' if one else 'they protect'}."
     )
+
+
+def _redo(ctx: Context) -> int:
+    """``send NAME --redo N``: turn N exactly as it was, so nothing else may be given with it."""
+    from session_tui.engine.views import turn_json
+    from session_tui.errors import InvalidInput
+
+    a = ctx.args
+    if a.prompt or a.ref or a.raw or any(v is not None for v in param_changes(a).values()):
+        raise InvalidInput(
+            f"--redo {a.redo} sends turn {a.redo} again exactly as it was; give no prompt, --ref, --raw "
+            "or parameters with it."
+        )
+    turn = ctx.engine.redo(a.name, a.redo)
+    sd = ctx.engine.place(a.name)
+    paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
+    seed = f" (seed {turn.params.seed})" if turn.params.seed is not None else ""
+    _say(ctx, f"Turn {turn.index}, turn {a.redo} again{seed}: {paths}", turn_json(sd, turn))
+    return 0
 
 
 def _last_turn_index(ctx: Context) -> int | None:

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "session_tui.cli.export_cmd",
     "session_tui.cli.check_cmd",
     "session_tui.cli.import_cmd",
+    "session_tui.cli.add_cmd",
     "session_tui.cli.character_cmd",
     "session_tui.cli.prompt_cmd",
     "session_tui.cli.refs_cmd",

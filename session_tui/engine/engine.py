@@ -21,6 +21,7 @@ from session_tui.domain.model import (
     Turn,
     validate_name,
 )
+from session_tui.engine.lifecycle import LifecycleOps
 from session_tui.engine.lineage import LineageOps
 from session_tui.engine.refs import RefInput, read_ref, store_ref
 from session_tui.engine.scores import rescore, score_files
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class Engine(TurnOps, LineageOps):
+class Engine(TurnOps, LineageOps, LifecycleOps):
     """Sessions and providers behind one door: the CLI's and the TUI's only way to either."""
 
     # -- creating -----------------------------------------------------------------------------
@@ -57,7 +58,7 @@ class Engine(TurnOps, LineageOps):
         refs: Iterable[RefInput] = (),
         params: GenerationParams | None = None,
     ) -> Session:
-        validate_name(name)
+        name = validate_name(name)  # NFC: the folder is named as every later lookup spells it
         prov = self.provider(provider)
         params = params or GenerationParams()
         self.check_params(prov, params)
@@ -82,9 +83,6 @@ class Engine(TurnOps, LineageOps):
             header.references = stored
 
         return self.store.create(header, populate).load()
-
-    def delete(self, name: str) -> None:
-        self.store.delete(name)
 
     # -- reads and small edits the TUI needs -------------------------------------------------
     def read_image(self, name: str, ref: ImageRef) -> bytes:
@@ -186,6 +184,5 @@ class Engine(TurnOps, LineageOps):
         return check_home(self.store, repair=repair)
 
     def import_zip(self, zip_path: Path, name: str | None = None) -> ImportResult:
-        from session_tui.store.importer import import_zip
-
-        return import_zip(self.store, zip_path, name)
+        """Import a zipped session folder or an archive (see ``import_archive``, which says more)."""
+        return self.import_archive(zip_path, name).result

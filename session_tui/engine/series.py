@@ -89,6 +89,7 @@ def run_series(
     session = engine.load(name)
     header = session.header
     provider = engine.provider(header.provider)
+    engine.check_ready(provider)  # no key: refused before the first scene writes a turn
     for scene in scenes:  # refuse a scene the provider cannot draw before drawing any
         try:
             engine.check_params(provider, header.params.merged(**scene.params))

@@ -15,7 +15,7 @@ from session_tui.domain.model import (
     Turn,
     utcnow,
 )
-from session_tui.domain.prompting import assemble
+from session_tui.domain.prompting import assemble, touched_rules
 from session_tui.engine.edits import HeaderEdits
 from session_tui.engine.refs import RefInput
 from session_tui.errors import (
@@ -56,6 +56,13 @@ class TurnOps(HeaderEdits):
             roles=[r.role for r in session.header.references],
         )
 
+    def left_out_rules(self, session: Session, typed: str) -> list[str]:
+        """The keep rules ``preview_prompt`` leaves out of ``typed``'s text because the change is
+        about what they protect ("make the hoodie blue" and "same orange hoodie"); say so to the user."""
+        if not session.header.assemble_prompt:
+            return []
+        return touched_rules(session.header.character, typed)
+
     def send(
         self,
         name: str,
@@ -74,13 +81,16 @@ class TurnOps(HeaderEdits):
         if refs:
             # Refuse bad parameters before the references are added: a refused send writes nothing.
             current = self.session_dir(name).read_header()
-            self.check_params(self.provider(current.provider), current.params.merged(**param_changes))
+            early = self.provider(current.provider)
+            self.check_ready(early)
+            self.check_params(early, current.params.merged(**param_changes))
             self.add_references(name, refs)
         sd = self.session_dir(name)
         with sd.lock():
             session = sd.load()
             header = session.header
             provider = self.provider(header.provider)
+            self.check_ready(provider)  # a send that can only fail (no key) writes no failed turn
             params = header.params.merged(**param_changes)
             caps = self.check_params(provider, params)
             self.check_ref_count(provider, len(header.references))
@@ -208,8 +218,21 @@ class TurnOps(HeaderEdits):
         )
 
     def approve(
-        self, name: str, *, turn: int | None = None, label: str = "", note: str = "", image: int = 1
+        self,
+        name: str,
+        *,
+        turn: int | None = None,
+        label: str = "",
+        note: str = "",
+        image: int = 1,
+        again: bool = False,
     ) -> Checkpoint:
+        """Save a turn's image as a checkpoint.
+
+        An image that is a checkpoint already is not saved twice: that checkpoint comes back (its
+        ``created_at`` is older than the call, which is how a caller tells), with a new label or
+        note written onto it. ``again`` makes a second checkpoint of the same image anyway.
+        """
         sd = self.session_dir(name)
         with sd.lock():
             session = sd.load()
@@ -228,10 +251,25 @@ class TurnOps(HeaderEdits):
                     f"Turn {chosen.index} has {len(chosen.images)} image(s); pick 1 to {len(chosen.images)}."
                 )
             label = label.strip()
-            if label and any(cp.label == label for cp in session.checkpoints):
+            picked = chosen.images[image - 1]
+            existing = None if again else next(
+                (
+                    cp
+                    for cp in session.checkpoints
+                    if cp.turn == chosen.index and cp.image.sha256 == picked.sha256
+                ),
+                None,
+            )
+            if label and any(cp.label == label and cp is not existing for cp in session.checkpoints):
                 raise InvalidInput(f"A checkpoint is already labelled {label!r}; choose another label.")
             if re.fullmatch(r"cp\d+", label):  # ids are looked up first, so such a label would be shadowed
                 raise InvalidInput(f"The label {label!r} looks like a checkpoint id; choose another label.")
+            if existing is not None:
+                changes = {k: v for k, v in (("label", label), ("note", note.strip())) if v}
+                if changes and any(getattr(existing, k) != v for k, v in changes.items()):
+                    existing = existing.model_copy(update=changes)
+                    sd.append_checkpoint(existing)  # the newest record of an id is the one read
+                return existing
             # Only plain "cpN" ids count: a hostile journal's "cp²" or a 5,000-digit id must not crash int().
             number = 1 + max(
                 (
@@ -244,7 +282,7 @@ class TurnOps(HeaderEdits):
             cp = Checkpoint(
                 id=f"cp{number}",
                 turn=chosen.index,
-                image=chosen.images[image - 1],
+                image=picked,
                 label=label,
                 note=note.strip(),
             )
