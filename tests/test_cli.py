@@ -198,6 +198,7 @@ def test_fork_through_the_cli(isolated_home: Path) -> None:
         "checkpoint": None,
         "turn": 2,
         "image_sha256": None,
+        "parent_deleted_at": None,
     }
     check_paths(forked)
     assert len(ok_json("show", "s")["turns"]) == 3  # type: ignore[index]
@@ -235,7 +236,8 @@ def test_refusals_are_one_sentence_and_change_nothing(
         (["new", ""], 2, "empty"),
         (["new", ".hidden"], 2, "not allowed"),
         (["new", "x" * 101], 2, "101 characters"),
-        (["new", "小蓝"], 2, "not allowed"),
+        (["new", "a b"], 2, "not allowed"),
+        (["new", "a\tb"], 2, "control character"),
         (["new", "s"], None, "already exists"),
         (["new", "t", "--image-size", "2k"], 2, "uppercase K"),
         (["new", "t", "--aspect-ratio", "7:5"], 2, "16:9"),
@@ -255,7 +257,7 @@ def test_refusals_are_one_sentence_and_change_nothing(
         (["send", "../s", "hi"], 2, "not allowed"),
         (["approve", "fresh"], 2, "no turn with an image"),
         (["approve", "s", "--turn", "9"], 2, "no turn 9"),
-        (["approve", "s", "--label", "best"], 2, "already labelled"),
+        (["approve", "s", "--again", "--label", "best"], 2, "already labelled"),
         (["reset", "s", "--checkpoint", "nope"], 2, "no checkpoint 'nope'"),
         (["reset", "s", "--checkpoint", "best", "--into", "fresh"], None, "already exists"),
         (["reset", "s", "--checkpoint", "best", "--into", "../up"], 2, "not allowed"),
@@ -277,8 +279,12 @@ def test_refusals_are_one_sentence_and_change_nothing(
         assert words in line, (args, line)
         assert tree_hash(isolated_home) == before, f"refused {args} changed the home"
         assert not (tmp_path / "exp").exists()
-    # --json does not turn a refusal into output
-    refused(run("show", "ghost", "--json"), 1)
+    # --json: the refusal is also one JSON document on stdout
+    out = run("show", "ghost", "--json")
+    assert out.returncode == 1 and out.stderr.count("\n") == 1
+    assert json.loads(out.stdout) == {
+        "error": {"kind": "not_found", "message": out.stderr[len("session-tui: ") :].strip(), "exit_code": 1}
+    }
 
 
 # -- help, version, paths, --home --------------------------------------------------------------------
@@ -412,8 +418,14 @@ def test_send_json_prints_the_failed_turn(
     capsys.readouterr()
     assert cli_main(["send", "s", "hello", "--json"]) == 4
     out, err = capsys.readouterr()
-    doc = json.loads(out)
-    assert (doc["index"], doc["status"], doc["prompt"], doc["error"]) == (
+    doc = json.loads(out)  # one document: the error, and the failed turn as stored beside it
+    assert doc["error"] == {
+        "kind": "provider_error",
+        "message": "The service is down; try again later.",
+        "exit_code": 4,
+    }
+    turn = doc["turn"]
+    assert (turn["index"], turn["status"], turn["prompt"], turn["error"]) == (
         1,
         "failed",
         "hello",
@@ -429,4 +441,6 @@ def test_send_json_refusal_does_not_print_an_older_failure(isolated_home: Path) 
     ok_json("new", "s")
     SessionDir(isolated_home / "s").append_turn(Turn(index=1, prompt="hello", status="failed", error="down"))
     out = run("send", "s", "hello", "--image-size", "2k", "--json")
-    assert "uppercase K" in refused(out, 2)  # refused: stdout stays empty, no stale turn 1 printed
+    assert out.returncode == 2 and "uppercase K" in out.stderr
+    doc = json.loads(out.stdout)  # the error alone: no stale turn 1 beside it
+    assert set(doc) == {"error"} and doc["error"]["kind"] == "invalid_input"

@@ -290,7 +290,7 @@ def test_approve_refusals(eng: Engine, fake: FakeProvider, home: Home) -> None:
         eng.send("s", "two fails")
     before = tree_hash(home.root)
     with pytest.raises(InvalidInput, match="already labelled 'best'"):
-        eng.approve("s", turn=1, label="best")
+        eng.approve("s", turn=1, label="best", again=True)
     with pytest.raises(InvalidInput, match="Turn 2 has no image"):
         eng.approve("s", turn=2)
     with pytest.raises(InvalidInput, match="has no turn 7; it has turns 1 to 2"):

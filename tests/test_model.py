@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -156,9 +157,15 @@ def test_reference_role_is_checked() -> None:
 # -- session names -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["a", "little-orange", "Little_Orange.v2", "x" * 100, "a..b", "0"])
+@pytest.mark.parametrize(
+    "name", ["a", "little-orange", "Little_Orange.v2", "x" * 100, "a..b", "0", "小蓝", "café", "ｆｕｌｌ", "Ωμέγα-2"]
+)
 def test_good_names(name: str) -> None:
     assert validate_name(name) == name
+
+
+def test_names_are_nfc_normalised() -> None:
+    assert validate_name("cafe\u0301") == "café"
 
 
 @pytest.mark.parametrize(
@@ -176,10 +183,11 @@ def test_good_names(name: str) -> None:
         "a b",
         "a\nb",
         "abc\n",
-        "小蓝",
-        "café",
-        "ｆｕｌｌ",
         "a\x00b",
+        "a\u200bb",
+        "a\u3000b",
+        "\u0301a",
+        "x²",
         "tab\t",
         "a:b",
         "~home",
@@ -202,8 +210,16 @@ def test_name_messages_say_what_is_wrong() -> None:
 
 @given(st.text(max_size=110))
 def test_name_property(name: str) -> None:
-    """A name is accepted exactly when it is 1-100 ASCII letters, digits, '-', '_', '.', not led by '.'."""
-    expected = bool(_ALLOWED.fullmatch(name)) and not name.startswith(".")
+    """A name is accepted exactly when, NFC-normalised, it is 1-100 letters, combining marks or decimal
+    digits of any script, '-', '_', '.', not led by '.' or a mark (and fits a folder name)."""
+    norm = unicodedata.normalize("NFC", name)
+    expected = (
+        0 < len(norm) <= 100
+        and len(norm.encode()) <= 200
+        and all(c in "-_." or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd" for c in norm)
+        and not norm.startswith(".")
+        and not unicodedata.category(norm[0]).startswith("M")
+    )
     try:
         validate_name(name)
         accepted = True

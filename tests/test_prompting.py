@@ -126,6 +126,7 @@ def test_the_prompt_command_previews_and_switches_assembly(engine: Engine) -> No
         "typed": "on the beach",
         "prompt_sent": "on the beach",
         "first_turn": True,
+        "left_out_keep_rules": [],
     }
     assert engine.send("s", "on the beach", seed=2).prompt_sent == "on the beach"
     assert cli("prompt", "s", "--assembly", "on").code == 0

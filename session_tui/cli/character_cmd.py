@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.cli.common import Context, add_json, emit_json, plural
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -17,7 +17,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Character specs are TOML files (UTF-8, any language) describing the "
         "character and what must not change between pictures.",
     )
-    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p), required=True)
+    actions = p.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=type(p), required=True, help="what to do"
+    )
 
     a = actions.add_parser(
         "check",
@@ -25,7 +27,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="validate a spec file and say what would help",
         description="Validate FILE; print the spec, the prompt it makes, and advice.",
     )
-    a.add_argument("file", metavar="FILE")
+    a.add_argument("file", metavar="FILE", help="the character spec file (TOML)")
     a.add_argument("--strict", action="store_true", help="exit 1 when there is advice, not only on errors")
     add_json(a)
     a.set_defaults(func=cmd_check)
@@ -36,7 +38,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="write a commented template",
         description="Write a commented spec template to FILE (refused if it exists).",
     )
-    a.add_argument("file", metavar="FILE")
+    a.add_argument("file", metavar="FILE", help="the character spec file (TOML)")
     a.add_argument("--name", default="", help="the character's name to fill in")
     a.add_argument("--force", action="store_true", help="replace FILE if it exists")
     a.set_defaults(func=cmd_new)
@@ -47,8 +49,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="give a session the spec in FILE",
         description="Replace session NAME's character spec with the one in FILE.",
     )
-    a.add_argument("name", metavar="NAME")
-    a.add_argument("file", metavar="FILE")
+    a.add_argument("name", metavar="NAME", help="the session")
+    a.add_argument("file", metavar="FILE", help="the character spec file (TOML)")
     add_json(a)
     a.set_defaults(func=cmd_set)
 
@@ -58,7 +60,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="print a session's spec as TOML",
         description="Print session NAME's character spec as TOML, ready to save as a file.",
     )
-    a.add_argument("name", metavar="NAME")
+    a.add_argument("name", metavar="NAME", help="the session")
     add_json(a)
     a.set_defaults(func=cmd_show)
 
@@ -85,8 +87,9 @@ def cmd_check(ctx: Context) -> int:
         print(f"{a.file}: a valid character spec" + (f" for {spec.name}" if spec.name else "") + ".")
         filled = [f for f in ("style", "hair", "eyes", "face", "outfit", "notes") if getattr(spec, f).strip()]
         print(
-            f"  fields: {', '.join(filled) or 'none'}; {len(spec.accessories)} accessories, "
-            f"{len(spec.palette)} palette colours, {len(spec.keep)} keep rules"
+            f"  fields: {', '.join(filled) or 'none'}; "
+            f"{plural(len(spec.accessories), 'accessory', 'accessories')}, "
+            f"{plural(len(spec.palette), 'palette colour')}, {plural(len(spec.keep), 'keep rule')}"
         )
         for rule in spec.keep:
             print(f"  keep: {rule}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.cli.common import Context, add_json, emit_json, plural
 
 # Exit status when the check found errors (warnings alone exit 0).
 EXIT_DAMAGED = 1
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "what loses nothing: cuts a torn journal line, moves damaged lines to journal.damaged.jsonl, "
         "removes leftover temporary files.",
     )
-    p.add_argument("name", nargs="?", help="session to check (default: all)")
+    p.add_argument("name", metavar="NAME", nargs="?", help="the session to check (default: all)")
     p.add_argument("--repair", action="store_true", help="fix what can be fixed without losing anything")
     add_json(p)
     p.set_defaults(func=cmd_check)
@@ -53,9 +53,10 @@ def cmd_check(ctx: Context) -> int:
         print(f"No sessions in {ctx.engine.sessions_root}.")
     for r in shown:
         title = r.name or "home"
-        state = "ok" if r.ok else f"{len(r.errors)} error(s)" if r.errors else "not checked"
+        state = "ok" if r.ok else plural(len(r.errors), "error") if r.errors else "not checked"
         facts = (
-            f" ({r.turns} turns, {r.checkpoints} checkpoints, {r.images_verified} images verified)"
+            f" ({plural(r.turns, 'turn')}, {plural(r.checkpoints, 'checkpoint')}, "
+            f"{plural(r.images_verified, 'image')} verified)"
             if r.name
             else ""
         )
@@ -70,13 +71,13 @@ def cmd_check(ctx: Context) -> int:
             print(f"  repaired: {line}")
     if errors:
         print(
-            f"session-tui: the check found {errors} error(s); see the lines marked 'error' above.",
+            f"session-tui: the check found {plural(errors, 'error')}; see the lines marked 'error' above.",
             file=sys.stderr,
         )
         return EXIT_DAMAGED
     if unchecked:
         print(
-            f"session-tui: {len(unchecked)} session(s) could not be checked (in use); "
+            f"session-tui: {plural(len(unchecked), 'session')} could not be checked (in use); "
             "check them again when they are free.",
             file=sys.stderr,
         )

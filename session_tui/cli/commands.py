@@ -15,6 +15,7 @@ from session_tui.cli.common import (
     emit_json_with,
     json_text,
     param_changes,
+    plural,
 )
 from session_tui.errors import SessionTuiError
 
@@ -30,7 +31,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="create a session",
         description="Create a session with a provider profile, a character spec and references.",
     )
-    p.add_argument("name", metavar="NAME", help="the new session's name (letters and digits of any script, '-', '_', '.')")
+    p.add_argument(
+        "name", metavar="NAME", help="the new session's name (letters, digits of any script, '-', '_', '.')"
+    )
     p.add_argument(
         "--provider", metavar="P", help="provider profile (default: config's default_provider, else offline)"
     )
@@ -72,7 +75,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Approve a turn's image as a checkpoint (default: the last turn with an image).",
     )
     p.add_argument("name", metavar="NAME", help="the session")
-    p.add_argument("--turn", type=int, metavar="N", help="the turn to approve (default: the last with an image)")
+    p.add_argument(
+        "--turn", type=int, metavar="N", help="the turn to approve (default: the last with an image)"
+    )
     p.add_argument("--label", default="", metavar="TEXT", help="a name to find the checkpoint by (unique)")
     p.add_argument("--note", default="", metavar="TEXT", help="a note kept with the checkpoint")
     p.add_argument(
@@ -91,7 +96,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     )
     p.add_argument("name", metavar="NAME", help="the session to reset")
     p.add_argument(
-        "--checkpoint", required=True, metavar="ID_OR_LABEL", help="the checkpoint to promote (cpN or its label)"
+        "--checkpoint",
+        required=True,
+        metavar="ID_OR_LABEL",
+        help="the checkpoint to promote (cpN or its label)",
     )
     p.add_argument(
         "--into", metavar="NEW_NAME", help="the new session's name (default: NAME-r1, NAME-r2, ...)"
@@ -300,7 +308,7 @@ def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
     _say(
         ctx,
         f"{verb} {session.name!r} from {parent.session!r} ({parent.checkpoint or f'turn {parent.turn}'}) "
-        f"with {len(session.header.references)} reference(s): {sd.path}",
+        f"with {plural(len(session.header.references), 'reference')}: {sd.path}",
         session_json(sd, session),
     )
 
@@ -329,16 +337,28 @@ def cmd_list(ctx: Context) -> int:
     if not summaries:
         print(f"No sessions in {ctx.home.sessions_dir}. Create one with: session-tui new NAME")
         return 0
-    width = max(len(s.name) for s in summaries)
+    # Every column as wide as its widest cell, so long provider or model names keep the rest aligned.
+    rows = [
+        [
+            s.name,
+            f"{s.provider}/{s.model}",
+            plural(s.turns, "turn"),
+            plural(s.checkpoints, "checkpoint"),
+            f"{s.modified_at:%Y-%m-%d %H:%M}",
+            f"<- {s.parent}" if s.parent else "",
+        ]
+        for s in summaries
+        if not s.error
+    ]
+    widths = [max((len(r[i]) for r in rows), default=0) for i in range(6)]
+    widths[0] = max(len(s.name) for s in summaries)
+    ok = iter(rows)
     for s in summaries:
         if s.error:
-            print(f"{s.name:<{width}}  damaged: {s.error}")
+            print(f"{s.name:<{widths[0]}}  damaged: {s.error}")
             continue
-        parent = f"  <- {s.parent}" if s.parent else ""
-        print(
-            f"{s.name:<{width}}  {s.provider}/{s.model}  {s.turns} turns  {s.checkpoints} checkpoints  "
-            f"{s.modified_at:%Y-%m-%d %H:%M}{parent}"
-        )
+        row = next(ok)
+        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip())
     return 0
 
 
@@ -392,8 +412,9 @@ def cmd_paths(ctx: Context) -> int:
         "sessions": str(h.sessions_dir),
         "keys": str(h.keys_file),
         "logs": str(h.logs_dir),
+        "screenshots": str(h.screenshots_dir),
     }
-    _say(ctx, "\n".join(f"{k:<9} {v}" for k, v in doc.items()), doc)
+    _say(ctx, "\n".join(f"{k:<11} {v}" for k, v in doc.items()), doc)
     return 0
 
 

@@ -21,6 +21,8 @@ class Context:
     args: argparse.Namespace
     home: Home
     _engine: Engine | None = field(default=None, repr=False)
+    # What a failed --json command adds beside its {"error": ...} (send: the failed turn as stored).
+    error_extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def engine(self) -> Engine:
@@ -82,8 +84,17 @@ def add_refs(p: argparse.ArgumentParser) -> None:
 
 def ref_arg(text: str) -> RefInput:
     from session_tui.engine import RefInput
+    from session_tui.errors import SessionTuiError
 
-    return RefInput.parse(text)
+    try:
+        return RefInput.parse(text)
+    except SessionTuiError as exc:  # argparse turns this into its one-sentence usage error
+        raise argparse.ArgumentTypeError(exc.message.rstrip(".")) from None
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``1 turn``, ``2 turns``: a count with its noun in the right form."""
+    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def seed_arg(text: str) -> int:

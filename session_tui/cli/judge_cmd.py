@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "attributes 0-100, and store its answer beside the local score. This "
         "sends images over the network and may cost money.",
     )
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the session")
     p.add_argument("--profile", metavar="P", help="the provider profile whose judge_model to use")
     p.add_argument("--checkpoint", action="append", default=None, metavar="ID_OR_LABEL", help="repeatable")
     add_json(p)

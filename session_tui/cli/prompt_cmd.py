@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from session_tui.cli.common import Context, add_json, emit_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -18,7 +22,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "$EDITOR and sends what you save (the turn keeps both TEXT and the text "
         "sent).",
     )
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the session")
     p.add_argument(
         "text", metavar="TEXT", nargs="?", help="what you would type (omit to only change --assembly)"
     )
@@ -56,6 +60,7 @@ def cmd_prompt(ctx: Context) -> int:
         doc["typed"] = a.text
         doc["prompt_sent"] = engine.preview_prompt(session, a.text)
         doc["first_turn"] = session.last_image_turn() is None
+        doc["left_out_keep_rules"] = engine.left_out_rules(session, a.text)
     if a.edit:
         return _edit_and_send(ctx, a.text, str(doc["prompt_sent"]))
     if a.json:
@@ -64,7 +69,9 @@ def cmd_prompt(ctx: Context) -> int:
     if a.assembly is not None:
         print(f"Prompt assembly is {a.assembly} for session {a.name!r}.")
     if a.text is not None:
-        print(doc["prompt_sent"])
+        from session_tui.cli.commands import left_out_note
+
+        print(str(doc["prompt_sent"]) + left_out_note(engine.left_out_rules(session, a.text)))
     return 0
 
 
@@ -92,7 +99,44 @@ def edit_text(text: str) -> str:
             raise InvalidInput(
                 f"The editor {editor!r} exited with status {done.returncode}; nothing was sent."
             )
-        return path.read_text(encoding="utf-8")
+        return _read_edited(path, editor)
+
+
+def _read_edited(path: Path, editor: str) -> str:
+    """What the editor saved, as text; one sentence (and nothing sent) when it saved something else."""
+    import os
+    import stat
+
+    from session_tui.errors import InvalidInput
+
+    nothing = "nothing was sent; run the command again to edit the prompt anew"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO in its place must not hang
+    except FileNotFoundError:
+        raise InvalidInput(f"The editor {editor!r} removed the prompt file; {nothing}.") from None
+    except OSError as exc:
+        raise InvalidInput(f"The edited prompt cannot be read ({exc.strerror}); {nothing}.") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "something that is not a file"
+            raise InvalidInput(
+                f"The editor {editor!r} replaced the prompt file with {kind}; {nothing}."
+            )
+        if info.st_size > 2**20:
+            raise InvalidInput(f"The edited prompt is larger than 1 MiB; {nothing}.")
+        os.set_blocking(fd, True)
+        data = os.read(fd, 2**20 + 1)
+    except OSError as exc:
+        raise InvalidInput(f"The edited prompt cannot be read ({exc.strerror}); {nothing}.") from None
+    finally:
+        os.close(fd)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"The editor {editor!r} saved the prompt in an encoding other than UTF-8; {nothing}."
+        ) from None
 
 
 def _edit_and_send(ctx: Context, typed: str, assembled: str) -> int:

@@ -29,15 +29,17 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         description="Keys are read from the environment variable a profile names, or from the keys "
         "file. 'keys set NAME' reads the key from the terminal (or one line of stdin).",
     )
-    keys = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys = p.add_subparsers(
+        dest="keys_command", metavar="ACTION", parser_class=type(p), required=True, help="what to do"
+    )
     k = keys.add_parser("set", parents=[common], help="save a key under a profile name (or variable name)")
-    k.add_argument("name")
+    k.add_argument("name", metavar="NAME", help="a provider profile name (or a variable name)")
     k.set_defaults(func=cmd_keys_set)
     k = keys.add_parser("list", parents=[common], help="the names that have a key (never the keys)")
     add_json(k)
     k.set_defaults(func=cmd_keys_list)
     k = keys.add_parser("remove", parents=[common], help="forget a saved key")
-    k.add_argument("name")
+    k.add_argument("name", metavar="NAME", help="a provider profile name (or a variable name)")
     k.set_defaults(func=cmd_keys_remove)
 
 

@@ -22,10 +22,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "each shows (front, side, back, face, outfit, style); session-tui warns "
         "when the mix exceeds what the session's model handles well.",
     )
-    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=type(p), required=True)
+    actions = p.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=type(p), required=True, help="what to do"
+    )
 
     a = actions.add_parser("list", parents=[common], help="the references, with roles, provenance and advice")
-    a.add_argument("name", metavar="NAME")
+    a.add_argument("name", metavar="NAME", help="the session")
     add_json(a)
     a.set_defaults(func=cmd_list)
 
@@ -37,8 +39,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "Stable Diffusion WebUI, ComfyUI, NovelAI, InvokeAI or session-tui "
         "are recorded with it.",
     )
-    a.add_argument("name", metavar="NAME")
-    a.add_argument("path", metavar="PATH")
+    a.add_argument("name", metavar="NAME", help="the session")
+    a.add_argument("path", metavar="PATH", help="the image file to add")
     a.add_argument("--label", default="", help="a short name (default: the file name)")
     a.add_argument(
         "--role",
@@ -51,7 +53,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a.set_defaults(func=cmd_add)
 
     a = actions.add_parser("role", parents=[common], help="set a reference's role")
-    a.add_argument("name", metavar="NAME")
+    a.add_argument("name", metavar="NAME", help="the session")
     a.add_argument("hash", metavar="HASH", help="the start of the reference's sha256 (see 'refs list')")
     a.add_argument(
         "role", metavar="ROLE", choices=REFERENCE_ROLES, help=f"one of {', '.join(REFERENCE_ROLES)}"
@@ -60,8 +62,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a.set_defaults(func=cmd_role)
 
     a = actions.add_parser("remove", parents=[common], help="stop showing a reference to the model")
-    a.add_argument("name", metavar="NAME")
-    a.add_argument("hash", metavar="HASH")
+    a.add_argument("name", metavar="NAME", help="the session")
+    a.add_argument("hash", metavar="HASH", help="the start of the reference's sha256 (see 'refs list')")
     add_json(a)
     a.set_defaults(func=cmd_remove)
 

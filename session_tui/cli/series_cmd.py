@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "references and spec. Scenes already rendered are skipped, so an "
         "interrupted series resumes when run again.",
     )
-    p.add_argument("name", metavar="NAME")
+    p.add_argument("name", metavar="NAME", help="the session")
     p.add_argument(
         "--scenes", required=True, metavar="FILE", help="scenes file (.toml, or text: one per line)"
     )
@@ -105,8 +105,8 @@ def cmd_series(ctx: Context) -> int:
         )
     except SeriesStopped as exc:
         progress.close()
-        if a.json:
-            emit_json(_doc(a.name, series, exc.result))
+        if a.json:  # printed beside the error, as one document (cli/main.py)
+            ctx.error_extra["series"] = _doc(a.name, series, exc.result)
         raise
     except KeyboardInterrupt:
         progress.close()

@@ -7,6 +7,7 @@ or written, and every message is one sentence a user can act on.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -24,7 +25,6 @@ from session_tui.errors import InvalidInput
 
 SCHEMA_VERSION = 1
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 _HEX_RE = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -36,18 +36,47 @@ def utcnow() -> datetime:
 
 
 def validate_name(name: str, what: str = "session name") -> str:
-    """Refuse names that could escape a folder or surprise a shell."""
+    """The name NFC-normalised, after refusing what could escape a folder or surprise a shell.
+
+    Letters and digits of any script (``小橙``, ``café``) with their combining marks, and ``-``,
+    ``_``, ``.``; no separators, spaces, control characters or leading dot.
+    """
     if not name:
         raise InvalidInput(f"The {what} is empty; use letters, digits, '-', '_' or '.'.")
+    name = unicodedata.normalize("NFC", name)
     if len(name) > NAME_MAX:
         raise InvalidInput(f"The {what} is {len(name)} characters long; the limit is {NAME_MAX}.")
-    # fullmatch, not match: '$' would let a trailing newline into a folder name.
-    if name.startswith(".") or not _NAME_RE.fullmatch(name):
+    if len(name.encode("utf-8")) > 2 * NAME_MAX:  # a folder name is at most 255 bytes
         raise InvalidInput(
-            f"The {what} {name!r} is not allowed; use only letters, digits, '-', '_' and '.',"
+            f"The {what} is too long for a folder name; use at most {NAME_MAX // 2} CJK characters."
+        )
+    bad = next((ch for ch in name if not _name_char(ch)), None)
+    if name.startswith(".") or bad is not None or unicodedata.category(name[0]).startswith("M"):
+        why = (
+            "starts with '.'"
+            if name.startswith(".")
+            else (f"holds {_shown(bad)}" if bad is not None else "starts with a combining mark")
+        )
+        raise InvalidInput(
+            f"The {what} {name!r} is not allowed ({why}); use only letters, digits, '-', '_' and '.',"
             " not starting with '.'."
         )
     return name
+
+
+def _name_char(ch: str) -> bool:
+    """A letter, a decimal digit or a combining mark of any script, or one of ``-_.``."""
+    return ch in "-_." or unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) == "Nd"
+
+
+def _shown(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return repr(ch)
+    if ch < " " or "\x7f" <= ch < "\xa0":
+        kind = "a control character"
+    else:
+        kind = "a space" if ch.isspace() else "an invisible character"
+    return f"U+{ord(ch):04X} ({kind})"
 
 
 def first_error(exc: ValidationError) -> str:
@@ -217,6 +246,9 @@ class Lineage(Model):
     checkpoint: str | None = None
     turn: int | None = None
     image_sha256: str | None = None
+    parent_deleted_at: datetime | None = Field(
+        None, description="When the parent session was deleted; the lineage stays as a record."
+    )
 
 
 class Turn(Model):

@@ -9,6 +9,7 @@ a spec written in Chinese is not wrapped in English sentences.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +33,8 @@ class Phrases:
     edit: str  # {who}
     who: str  # {name}
     who_plain: str
-    change_only: str  # {typed}
+    change_only: str  # {items} {typed}
+    change_plain: str  # {typed}: when every keep rule is left out
     rest: str
     sep: str  # between keep items
     comma: str  # between accessories and roles
@@ -63,6 +65,7 @@ EN = Phrases(
     who="the character {name}",
     who_plain="the character",
     change_only="Keep exactly: {items}; change only this: {typed}",
+    change_plain="Change only this: {typed}",
     rest="Everything else stays as in the previous image.",
     sep="; ",
     comma=", ",
@@ -93,6 +96,7 @@ ZH = Phrases(
     who="角色{name}",
     who_plain="角色",
     change_only="严格保持不变：{items}；只改变：{typed}",
+    change_plain="只改变：{typed}",
     rest="其他一切保持与上一张图相同。",
     sep="；",
     comma="、",
@@ -154,6 +158,41 @@ def keep_items(spec: CharacterSpec) -> list[str]:
     return derived + [a.strip() for a in spec.accessories if a.strip()]
 
 
+# Words that say nothing about what a rule protects, and colour words: a colour is what a change
+# sets ("make the hoodie blue"), so only the thing it is set on ("hoodie") ties a change to a rule.
+_PLAIN_WORDS = frozenset(
+    "same the and for with her his its their keep kept exactly make made change changed turn into "
+    "more less very this that always never all colour color style look".split()
+)
+_COLOUR_WORDS = frozenset(
+    "orange blue navy red yellow gold green purple pink white black brown grey gray silver teal cyan "
+    "beige cream light dark bright brighter darker lighter pale".split()
+)
+_CJK_PLAIN = frozenset("相同 同样 一样 保持 不变 颜色 换成 改成 变成".split())
+
+
+def _topics(text: str) -> set[str]:
+    """The words of ``text`` that name a thing: Latin words (singular), CJK character pairs."""
+    found: set[str] = set()
+    for run in re.findall(r"[^\W\d_]+", text.lower()):
+        if any(_is_cjk(ch) for ch in run):
+            found.update(
+                run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _CJK_PLAIN
+            )
+        elif len(run) > 2 and run not in _PLAIN_WORDS and run not in _COLOUR_WORDS:
+            found.add(run[:-1] if len(run) > 3 and run.endswith("s") else run)
+    return found
+
+
+def touched_rules(spec: CharacterSpec, typed: str) -> list[str]:
+    """The keep items that the typed change is about ("make the hoodie blue" touches "same orange
+    hoodie"): assembly leaves them out of this turn, so the text never asks for both."""
+    wanted = _topics(typed)
+    if not wanted:
+        return []
+    return [item for item in keep_items(spec) if _topics(item) & wanted]
+
+
 def role_names(roles: Sequence[str], words: Phrases = EN) -> str:
     """The references' roles in order, each once: ``front view, side view, outfit``."""
     names = dict(words.roles)
@@ -170,6 +209,7 @@ def assemble(
 ) -> str:
     """The text to send for ``typed``; unchanged when the spec is empty.
 
+    Keep items the typed change is about are left out (see :func:`touched_rules`).
     ``first_turn`` means a fresh picture (nothing to edit): the first turn of a session, or a
     scene of a series. ``roles`` are the references' roles, in the order they are sent.
     """
@@ -177,20 +217,27 @@ def assemble(
     if spec.is_empty():
         return typed
     words = phrases_for(spec)
-    items = words.sep.join(keep_items(spec)) or words.keep_default
+    kept = keep_items(spec)
+    touched = touched_rules(spec, typed)
+    # Every rule left out: no keep sentence at all (the default one would contradict the change too).
+    items = words.sep.join(k for k in kept if k not in touched) if kept else words.keep_default
     lines: list[str] = []
     if first_turn:
         lines.append(describe(spec, words))
         if has_references:
             named = role_names([r for r in roles if r != "other"], words)
             lines.append(words.refs.format(roles=named) if named else words.refs_plain)
-            lines.append(words.keep_scene.format(items=items))
-        elif any(k.strip() for k in spec.keep):
+            if items:
+                lines.append(words.keep_scene.format(items=items))
+        elif items and any(k.strip() for k in spec.keep):
             lines.append(words.keep.format(items=items))
         lines.append(words.scene.format(typed=typed))
     else:
         who = words.who.format(name=spec.name.strip()) if spec.name.strip() else words.who_plain
         lines.append(words.edit.format(who=who))
-        lines.append(words.change_only.format(items=items, typed=typed))
+        if items:
+            lines.append(words.change_only.format(items=items, typed=typed))
+        else:
+            lines.append(words.change_plain.format(typed=typed))
         lines.append(words.rest)
     return "\n".join(line for line in lines if line)

@@ -83,7 +83,7 @@ def reference_advice(
     if all(r.role == "other" for r in references):
         out.append(
             "No reference has a role; mark them (front, side, back, face, outfit, style) with "
-            "'session-tui refs NAME role HASH ROLE' so prompts can say what each one shows."
+            "'session-tui refs role NAME HASH ROLE' so prompts can say what each one shows."
         )
     elif people == 0:
         out.append(

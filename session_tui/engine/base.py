@@ -7,7 +7,7 @@ from collections.abc import Callable
 from session_tui.config import Config, load_config
 from session_tui.domain.model import GenerationParams, Session
 from session_tui.domain.vocabulary import MAX_REFERENCES
-from session_tui.errors import InvalidInput
+from session_tui.errors import ConfigError, InvalidInput
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, Provider
 from session_tui.providers.registry import provider_for
@@ -70,3 +70,22 @@ class EngineBase:
                 f"{count} references is more than {provider.name} ({provider.model}) accepts; "
                 f"the limit is {limit}."
             )
+
+    def missing_key(self, provider: Provider) -> str | None:
+        """Why ``provider`` cannot send yet (no API key), as the sentence a send would fail with."""
+        from session_tui.providers.keys import resolve_api_key
+        from session_tui.providers.network import NetworkProvider
+
+        if not isinstance(provider, NetworkProvider):
+            return None  # the offline renderer needs no key
+        try:
+            resolve_api_key(provider.profile, self.home, provider.name)
+        except ConfigError as exc:
+            return exc.message
+        return None
+
+    def check_ready(self, provider: Provider) -> None:
+        """Refuse a send that could only fail (no key) before anything is written."""
+        problem = self.missing_key(provider)
+        if problem is not None:
+            raise ConfigError(problem)

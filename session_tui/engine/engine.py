@@ -21,19 +21,20 @@ from session_tui.domain.model import (
     Turn,
     validate_name,
 )
+from session_tui.engine.external import ExternalOps
 from session_tui.engine.lifecycle import LifecycleOps
 from session_tui.engine.lineage import LineageOps
 from session_tui.engine.refs import RefInput, read_ref, store_ref
 from session_tui.engine.scores import rescore, score_files
-from session_tui.media.images import inspect_image
-from session_tui.media.userfiles import read_user_file
-from session_tui.engine.turns import HISTORY_IMAGES, TurnOps
+from session_tui.engine.turns import HISTORY_IMAGES
 from session_tui.engine.views import SessionPlace
 from session_tui.errors import (
     NotFound,
     SessionTuiError,
     StorageError,
 )
+from session_tui.media.images import inspect_image
+from session_tui.media.userfiles import read_user_file
 from session_tui.store.sessions import SessionDir, SessionLog, SessionSummary
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-class Engine(TurnOps, LineageOps, LifecycleOps):
+class Engine(ExternalOps, LineageOps, LifecycleOps):
     """Sessions and providers behind one door: the CLI's and the TUI's only way to either."""
 
     # -- creating -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import ReferenceImage
+from session_tui.errors import InvalidInput
 from session_tui.media.images import inspect_image, verify_decodes
 from session_tui.media.userfiles import read_user_file
 from session_tui.store.sessions import SessionDir
@@ -24,6 +25,11 @@ class RefInput:
     def parse(cls, text: str) -> RefInput:
         """``PATH`` or ``PATH=LABEL`` (a path that itself contains '=' still works)."""
         path, sep, label = text.rpartition("=")
+        if not text.strip() or (sep and not path.strip() and not Path(text).exists()):
+            # Path("") is ".", which would be refused as "a folder": say what is really wrong.
+            raise InvalidInput(
+                f"The reference {text!r} names no image: the path before '=' is empty; write PATH=LABEL."
+            )
         if not sep or Path(text).exists():
             return cls(Path(text))
         return cls(Path(path), label.strip())

@@ -3,26 +3,42 @@
 Each scene becomes its own turn, drawn fresh (not as an edit of the previous picture) and marked
 with a scene key (``domain/scenes.py``). Run the same series again and the scenes that already
 have a successful turn are skipped, so an interrupted series resumes where it stopped.
+
+Several scenes at once: ``engine/series_jobs.py``; the provider's batch engine:
+``engine/series_batch.py``. Each scene's mark records its mode and estimated cost
+(``domain/image_prices.py``), so ``show --json`` has the cost of every turn and of the series.
 """
 
 from __future__ import annotations
 
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from session_tui.domain.model import Turn
+from session_tui.domain.image_prices import image_cost
 from session_tui.domain.scenes import MAX_SCENES, Scene, done_keys, scenes_from_lines, scenes_from_toml
 from session_tui.errors import InvalidInput, SessionTuiError
+from session_tui.engine.series_jobs import Job, run_jobs
 from session_tui.media.userfiles import read_user_file
+from session_tui.providers.ratelimit import LimiterStats, RateLimiter
 
 if TYPE_CHECKING:
     from session_tui.engine.engine import Engine
 
-__all__ = ["Scene", "SeriesResult", "SeriesStopped", "done_keys", "load_scenes", "run_series"]
+__all__ = [
+    "Plan",
+    "Scene",
+    "SeriesResult",
+    "SeriesStopped",
+    "done_keys",
+    "load_scenes",
+    "plan_series",
+    "run_series",
+]
 
 
 def load_scenes(path: Path) -> list[Scene]:
@@ -35,9 +51,13 @@ def load_scenes(path: Path) -> list[Scene]:
     if path.suffix.lower() == ".toml":
         try:
             data = tomllib.loads(text)
+            scenes = scenes_from_toml(data, str(path))
         except tomllib.TOMLDecodeError as exc:
             raise InvalidInput(f"Scenes file {str(path)!r} is not valid TOML: {exc}.") from None
-        scenes = scenes_from_toml(data, str(path))
+        except RecursionError:  # x = [[[[… thousands deep
+            raise InvalidInput(
+                f"Scenes file {str(path)!r} is nested too deeply to be a scenes file."
+            ) from None
     else:
         scenes = scenes_from_lines(text)
     if not scenes:
@@ -65,6 +85,81 @@ class SeriesResult:
     rendered: list[tuple[Scene, Turn]] = field(default_factory=list)
     skipped: list[tuple[Scene, int]] = field(default_factory=list)  # scene, turn index that has it
     failed: list[tuple[Scene, str]] = field(default_factory=list)
+    over_budget: list[Scene] = field(default_factory=list)  # not started: they would pass --max-cost
+    stats: LimiterStats | None = None
+
+    @property
+    def cost_usd(self) -> float | None:
+        """What the pictures drawn in this run cost; None if any price is unknown."""
+        return sum_costs(t.series for _, t in self.rendered)
+
+
+def sum_costs(marks: Iterable[dict[str, Any] | None]) -> float | None:
+    total = 0.0
+    for mark in marks:
+        cost = (mark or {}).get("cost_usd")
+        if not isinstance(cost, (int, float)) or isinstance(cost, bool):
+            return None
+        total += cost
+    return round(total, 6)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a series would do: the scenes left to draw, what each sends and costs."""
+
+    jobs: list[Job]
+    skipped: list[tuple[Scene, int]]
+    total: int
+    provider: str
+    kind: str
+    model: str
+    references: int = 0
+
+    def cost(self, *, batch: bool) -> float | None:
+        """The estimate for every scene left, interactive or batch; None if a price is unknown."""
+        total = 0.0
+        for job in self.jobs:
+            cost = image_cost(self.kind, self.model, job.image_size, batch=batch, references=self.references)
+            if cost is None:
+                return None
+            total += cost
+        return round(total, 6)
+
+
+def plan_series(
+    engine: Engine, name: str, scenes: list[Scene], *, redo: bool = False, batch: bool = False
+) -> Plan:
+    """Check every scene and work out what is left, without sending or writing anything."""
+    from session_tui.domain.prompting import assemble
+
+    session = engine.load(name)
+    header = session.header
+    provider = engine.provider(header.provider)
+    engine.check_ready(provider)  # no key: refused before the first scene writes a turn
+    for scene in scenes:  # refuse a scene the provider cannot draw before drawing any
+        try:
+            engine.check_params(provider, header.params.merged(**scene.params))
+        except InvalidInput as exc:
+            raise InvalidInput(f"Scene {scene.number} ({scene.title!r}): {exc.message}") from None
+    done = {} if redo else done_keys(session)
+    roles = [r.role for r in header.references]
+    jobs: list[Job] = []
+    skipped: list[tuple[Scene, int]] = []
+    for position, scene in enumerate(scenes, 1):
+        if scene.key in done:
+            skipped.append((scene, done[scene.key]))
+            continue
+        # A scene is a fresh picture, never an edit of the one before: assemble it as a first turn.
+        sent = (
+            assemble(header.character, scene.prompt, first_turn=True, has_references=bool(roles), roles=roles)
+            if header.assemble_prompt
+            else scene.prompt
+        )
+        size = header.params.merged(**scene.params).image_size
+        cost = image_cost(provider.kind, provider.model, size, batch=batch, references=len(roles))
+        jobs.append(Job(scene, position, sent, cost, size))
+    return Plan(jobs, skipped, len(scenes), provider.name, provider.kind, provider.model, len(roles))
 
 
 def run_series(
@@ -77,52 +172,57 @@ def run_series(
     keep_going: bool = False,
     on_event: Callable[[Event], None] | None = None,
     cancel: threading.Event | None = None,
+    jobs: int = 1,
+    max_cost_usd: float | None = None,
 ) -> SeriesResult:
-    """Render every scene not yet done. Everything is checked before the first turn is sent.
+    """Render every scene not yet done, up to ``jobs`` at once. Everything is checked before the
+    first turn is sent.
 
-    A failed scene stops the series (its turn is kept, failed) unless ``keep_going``; a rerun then
-    starts from it. ``engine`` is the :class:`~session_tui.engine.Engine`.
+    A failed scene stops the series (its turn is kept, failed; scenes in flight finish) unless
+    ``keep_going``; a rerun then starts from it. With ``max_cost_usd`` no scene is started that
+    would take the run's cost past it. ``engine`` is the :class:`~session_tui.engine.Engine`.
     """
-    from session_tui.domain.prompting import assemble
-
+    if jobs < 1:
+        raise InvalidInput(f"--jobs must be at least 1, not {jobs}.")
     emit = on_event or (lambda _e: None)
-    session = engine.load(name)
-    header = session.header
-    provider = engine.provider(header.provider)
-    engine.check_ready(provider)  # no key: refused before the first scene writes a turn
-    for scene in scenes:  # refuse a scene the provider cannot draw before drawing any
-        try:
-            engine.check_params(provider, header.params.merged(**scene.params))
-        except InvalidInput as exc:
-            raise InvalidInput(f"Scene {scene.number} ({scene.title!r}): {exc.message}") from None
-    done = {} if redo else done_keys(session)
-    result = SeriesResult()
-    roles = [r.role for r in header.references]
-    for position, scene in enumerate(scenes, 1):
-        if scene.key in done:
-            result.skipped.append((scene, done[scene.key]))
-            emit(Event("skip", scene, position, len(scenes)))
-            continue
-        emit(Event("start", scene, position, len(scenes)))
-        # A scene is a fresh picture, never an edit of the one before: assemble it as a first turn.
-        sent = (
-            assemble(header.character, scene.prompt, first_turn=True, has_references=bool(roles), roles=roles)
-            if header.assemble_prompt
-            else scene.prompt
+    plan = plan_series(engine, name, scenes, redo=redo)
+    if max_cost_usd is not None and any(j.cost_usd is None for j in plan.jobs):
+        raise InvalidInput(
+            f"The price of {plan.model!r} ({plan.kind}) is unknown, so --max-cost cannot be kept; "
+            "run without it, or use a model session-tui knows the price of."
         )
-        mark = {"name": series, "key": scene.key, "scene": scene.number}
-        try:
-            turn = engine.send(
-                name, scene.prompt, prompt_sent=sent, series=mark, cancel=cancel, **scene.params
-            )
-        except SessionTuiError as exc:
-            result.failed.append((scene, exc.message))
-            emit(Event("failed", scene, position, len(scenes), error=exc.message))
-            if not keep_going:
-                raise SeriesStopped(scene, exc, result) from None
-            continue
-        result.rendered.append((scene, turn))
-        emit(Event("done", scene, position, len(scenes), turn=turn))
+    result = SeriesResult(skipped=list(plan.skipped))
+    for scene, _ in plan.skipped:
+        emit(Event("skip", scene, scene.number, plan.total))
+    limiter = RateLimiter(jobs)
+
+    def on_end(job: Job, turn: Turn | None, error: SessionTuiError | None) -> None:
+        kind: EventKind = "done" if turn is not None else "failed"
+        emit(Event(kind, job.scene, job.position, plan.total, turn=turn, error=error.message if error else None))
+
+    outcome = run_jobs(
+        engine,
+        name,
+        plan.jobs,
+        series=series,
+        workers=jobs,
+        keep_going=keep_going,
+        max_cost_usd=max_cost_usd,
+        on_start=lambda job: emit(Event("start", job.scene, job.position, plan.total)),
+        on_end=on_end,
+        cancel=cancel or threading.Event(),
+        limiter=limiter,
+    )
+    result.rendered = outcome.rendered
+    result.failed = [(scene, exc.message) for scene, exc in outcome.failed]
+    result.stats = limiter.stats
+    if outcome.over_budget is not None:
+        result.over_budget = [j.scene for j in plan.jobs if j.scene.number >= outcome.over_budget.number]
+    if outcome.interrupted:
+        raise KeyboardInterrupt  # the scenes in flight were cancelled and journalled
+    if outcome.failed and not keep_going:
+        scene, exc = outcome.failed[0]
+        raise SeriesStopped(scene, exc, result)
     return result
 
 

@@ -24,7 +24,8 @@ from session_tui.errors import (
     ProviderError,
     SessionTuiError,
 )
-from session_tui.providers.base import GenerationRequest, HistoryTurn, InputImage
+from session_tui.providers.base import GenerationRequest, GenerationResult, HistoryTurn, InputImage, Provider
+from session_tui.providers.ratelimit import RateLimiter
 from session_tui.store.sessions import SessionDir
 
 if TYPE_CHECKING:
@@ -72,9 +73,15 @@ class TurnOps(HeaderEdits):
         prompt_sent: str | None = None,
         cancel: threading.Event | None = None,
         series: dict[str, Any] | None = None,
+        limiter: RateLimiter | None = None,
+        history_before: int | None = None,
         **param_changes: Any,
     ) -> Turn:
-        """One turn: stored as pending first (so the prompt survives anything), then finished."""
+        """One turn: stored as pending first (so the prompt survives anything), then finished.
+
+        ``limiter``: the rate limiter a series shares between its concurrent scenes (one back-off).
+        ``history_before``: replay only the turns before this index (``redo`` re-creates a turn's context).
+        """
         if not prompt.strip():
             raise InvalidInput("The prompt is empty; say what to draw or change.")
         refs = list(refs)
@@ -85,6 +92,33 @@ class TurnOps(HeaderEdits):
             self.check_ready(early)
             self.check_params(early, current.params.merged(**param_changes))
             self.add_references(name, refs)
+        sd, header, provider, turn, request = self._begin(
+            name,
+            prompt,
+            prompt_sent=prompt_sent,
+            cancel=cancel,
+            series=series,
+            param_changes=param_changes,
+            history_before=history_before,
+        )
+        return self._generate_turn(sd, header, provider, turn, request, limiter=limiter)
+
+    def _begin(
+        self,
+        name: str,
+        prompt: str,
+        *,
+        prompt_sent: str | None,
+        cancel: threading.Event | None,
+        series: dict[str, Any] | None,
+        param_changes: dict[str, Any],
+        history_before: int | None = None,
+    ) -> tuple[SessionDir, SessionHeader, Provider, Turn, GenerationRequest]:
+        """Under the session lock: check, allocate the turn's index and journal it as pending.
+
+        The lock is released before the request is sent, so concurrent scenes of a series (or another
+        process) only wait for each other's journal writes, never for each other's pictures.
+        """
         sd = self.session_dir(name)
         with sd.lock():
             session = sd.load()
@@ -114,7 +148,7 @@ class TurnOps(HeaderEdits):
                 seed_honoured=caps.seed_honoured and params.seed is not None,
                 series=series,
             )
-            request = self._request(sd, session, turn, cancel or threading.Event())
+            request = self._request(sd, session, turn, cancel or threading.Event(), history_before)
             if series is not None:
                 request.history = []  # a series scene is a fresh picture from the references, not an edit
             turn.input_images = [r.sha256 for r in request.references] + [
@@ -122,40 +156,64 @@ class TurnOps(HeaderEdits):
             ]
             del session  # the request holds what it needs; a long conversation is let go meanwhile
             sd.append_turn(turn)
-            started = time.monotonic()
-            try:
-                result = provider.generate(request)
-                if request.cancel.is_set():
-                    raise Cancelled("The turn was cancelled; the prompt is kept.")
-                if not result.images:
-                    raise ProviderError(
-                        "The service answered with text but no image"
-                        + (f": {result.text[:200]}" if result.text else "."),
-                        reply_text=result.text,
-                    )
-                turn.images = [
-                    sd.blobs.put(data, "The image the provider returned", decoded=result.decoded)
-                    for data in result.images
-                ]
-            except (SessionTuiError, KeyboardInterrupt) as exc:
-                self._finish(sd, turn, started, failure=exc)
-                raise
-            except Exception as exc:
-                # A provider bug or an unwrapped library error is still a failed turn, not a traceback.
-                failure = ProviderError(f"The provider failed unexpectedly ({type(exc).__name__}: {exc}).")
-                self._finish(sd, turn, started, failure=failure)
-                raise failure from exc
-            turn.reply_text = result.text
-            turn.usage = result.usage
-            turn.provider_state = result.provider_state
-            turn.request = result.request_info
-            turn.model = result.model or turn.model
-            turn.seed_honoured = result.seed_honoured and params.seed is not None
-            interrupted = self._score(sd, header, turn, result.previews[0] if result.previews else None)
-            self._finish(sd, turn, started)
-            if interrupted:
-                raise KeyboardInterrupt  # delivered once the picture is safely recorded
-            return turn
+        return sd, header, provider, turn, request
+
+    def _generate_turn(
+        self,
+        sd: SessionDir,
+        header: SessionHeader,
+        provider: Provider,
+        turn: Turn,
+        request: GenerationRequest,
+        *,
+        limiter: RateLimiter | None = None,
+    ) -> Turn:
+        """Send a journalled pending turn (outside the lock) and record how it ended."""
+        started = time.monotonic()
+        try:
+            result = limiter.call(provider, request) if limiter is not None else provider.generate(request)
+            if request.cancel.is_set():
+                raise Cancelled("The turn was cancelled; the prompt is kept.")
+        except (SessionTuiError, KeyboardInterrupt) as exc:
+            self._finish(sd, turn, started, failure=exc)
+            raise
+        except Exception as exc:
+            # A provider bug or an unwrapped library error is still a failed turn, not a traceback.
+            failure = ProviderError(f"The provider failed unexpectedly ({type(exc).__name__}: {exc}).")
+            self._finish(sd, turn, started, failure=failure)
+            raise failure from exc
+        return self._complete(sd, header, turn, result, started)
+
+    def _complete(
+        self, sd: SessionDir, header: SessionHeader, turn: Turn, result: GenerationResult, started: float
+    ) -> Turn:
+        """Store a pending turn's pictures, score them and journal the finished record."""
+        try:
+            if not result.images:
+                raise ProviderError(
+                    "The service answered with text but no image"
+                    + (f": {result.text[:200]}" if result.text else "."),
+                    reply_text=result.text,
+                )
+            # Content-addressed and written atomically: safe without the lock.
+            turn.images = [
+                sd.blobs.put(data, "The image the provider returned", decoded=result.decoded)
+                for data in result.images
+            ]
+        except (SessionTuiError, KeyboardInterrupt) as exc:
+            self._finish(sd, turn, started, failure=exc)
+            raise
+        turn.reply_text = result.text
+        turn.usage = result.usage
+        turn.provider_state = result.provider_state
+        turn.request = result.request_info
+        turn.model = result.model or turn.model
+        turn.seed_honoured = result.seed_honoured and turn.params.seed is not None
+        interrupted = self._score(sd, header, turn, result.previews[0] if result.previews else None)
+        self._finish(sd, turn, started)
+        if interrupted:
+            raise KeyboardInterrupt  # delivered once the picture is safely recorded
+        return turn
 
     @staticmethod
     def _score(sd: SessionDir, header: SessionHeader, turn: Turn, preview: Any = None) -> bool:
@@ -187,14 +245,22 @@ class TurnOps(HeaderEdits):
             turn.error = failure.message if isinstance(failure, SessionTuiError) else str(failure)
             if isinstance(failure, ProviderError) and failure.reply_text:
                 turn.reply_text = failure.reply_text
-        sd.append_turn(turn)
+        with sd.lock():  # the request ran outside the lock: take it again for the journal write
+            sd.append_turn(turn)
 
     def _request(
-        self, sd: SessionDir, session: Session, turn: Turn, cancel: threading.Event
+        self,
+        sd: SessionDir,
+        session: Session,
+        turn: Turn,
+        cancel: threading.Event,
+        history_before: int | None = None,
     ) -> GenerationRequest:
         load = sd.blobs.read
         references = [InputImage(r, load, r.label, r.role) for r in session.header.references]
-        done = [t for t in session.turns if t.status == "ok" and t.images][-HISTORY_TURNS:]
+        before = history_before if history_before is not None else turn.index
+        done = [t for t in session.turns if t.status == "ok" and t.images and t.index < before]
+        done = done[-HISTORY_TURNS:]
         pictured = len(done) - HISTORY_IMAGES  # older turns are replayed as text only
         history = [
             HistoryTurn(
@@ -215,6 +281,29 @@ class TurnOps(HeaderEdits):
             history=history,
             character=session.header.character,
             cancel=cancel,
+        )
+
+    def redo(self, name: str, turn: int, *, cancel: threading.Event | None = None) -> Turn:
+        """Send turn ``turn`` again as a new turn: its prompt as typed and as sent, its parameters, its
+        seed (the one it asked for, else the one the provider recorded using) and the turns before it.
+        On a tool that honours the seed the picture is the same; elsewhere it is a new attempt."""
+        old = self.load(name).turn(turn)
+        if old.kind == "external":
+            raise InvalidInput(f"Turn {turn} was added from a file; there is nothing to send again.")
+        seed = old.params.seed
+        used = old.provider_state.get("seed_used")
+        if seed is None and isinstance(used, int) and not isinstance(used, bool):
+            seed = used
+        return self.send(
+            name,
+            old.prompt,
+            prompt_sent=old.prompt_sent or None,
+            cancel=cancel,
+            history_before=1 if old.series is not None else turn,
+            aspect_ratio=old.params.aspect_ratio,
+            image_size=old.params.image_size,
+            seed=seed,
+            extras=old.params.extras or None,
         )
 
     def approve(

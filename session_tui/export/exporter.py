@@ -116,12 +116,26 @@ def _entries(
 
 
 def export_session(
-    read: ReadImage, session: Session, out: Path, *, as_zip: bool = False, which: Iterable[str] = ()
+    read: ReadImage,
+    session: Session,
+    out: Path,
+    *,
+    as_zip: bool = False,
+    which: Iterable[str] = (),
+    force: bool = False,
 ) -> ExportResult:
     """Export checkpoints (all, or those named by id or label) to ``out``.
 
     Everything is built in a temporary place first, so a refusal or a failure leaves ``out`` as it was.
+    A folder that already holds files is refused unless ``force``, which replaces it whole: two
+    exports are never mixed in one folder.
     """
+    target_dir = out.expanduser().absolute()
+    if not as_zip and target_dir.is_dir() and not force and any(target_dir.iterdir()):
+        raise InvalidInput(
+            f"{target_dir} already holds files; export into a new or empty folder, "
+            "or add --force to replace that folder whole."
+        )
     wanted = list(which)
     chosen = [session.checkpoint(k) for k in wanted] if wanted else list(session.checkpoints)
     checkpoints = list({cp.id: cp for cp in chosen}.values())  # an id and its label name one checkpoint
@@ -152,11 +166,21 @@ def export_session(
         for name, data in files.items():
             atomic_write(staging / name, data)
         with storage_errors("write to", out):
+            staging.chmod(0o755)  # mkdtemp made it private; an export is meant to be shared
             if not out.exists():
-                staging.chmod(0o755)  # mkdtemp made it private; an export is meant to be shared
                 os.rename(staging, out)  # every file appears at once, or none does
-            else:
+            elif not any(out.iterdir()):
                 _move_into(staging, out, list(files))
+            else:  # --force: the old folder goes aside, the new one takes its place, the old one goes
+                aside = Path(tempfile.mkdtemp(prefix=".export-old-", dir=out.parent))
+                os.rename(out, aside / "old")
+                try:
+                    os.rename(staging, out)
+                except OSError:
+                    os.rename(aside / "old", out)
+                    raise
+                finally:
+                    shutil.rmtree(aside, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ExportResult(out, sorted(files))

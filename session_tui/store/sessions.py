@@ -26,8 +26,9 @@ from session_tui.domain.model import (
     first_error,
     validate_name,
 )
-from session_tui.errors import AlreadyExists, CorruptSession, NotFound
+from session_tui.errors import AlreadyExists, CorruptSession, InvalidInput, NotFound
 from session_tui.media.userfiles import read_regular
+from session_tui.paths import HOME_FILES
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
@@ -259,6 +260,16 @@ def _json_bytes(data: object) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
+def refuse_home_file_name(name: str) -> None:
+    """Refuse a session name that is one of the home's own files (config.toml, keys.json): the
+    folder would stand where the file belongs and every command would fail to read it."""
+    if name.casefold() in {n.casefold() for n in HOME_FILES}:
+        raise InvalidInput(
+            f"{name!r} is the name of one of the home's own files, so it cannot name a session; "
+            "choose another name."
+        )
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     name: str
@@ -280,8 +291,7 @@ class Store:
         self.lock_timeout_s = lock_timeout_s
 
     def session(self, name: str) -> SessionDir:
-        validate_name(name)
-        path = self.root / name
+        path = self.root / validate_name(name)  # NFC, as the folder was named
         if not (path / HEADER).is_file() or path.is_symlink():
             raise NotFound(f"No session named {name!r} in {self.root}; 'session-tui list' shows them.")
         return SessionDir(path, self.lock_timeout_s)
@@ -339,9 +349,11 @@ class Store:
     ) -> SessionDir:
         """Build the session in a hidden folder, then rename it into place: all or nothing."""
         validate_name(header.name)
+        refuse_home_file_name(header.name)
         final = self.root / header.name
         if final.exists():
             raise AlreadyExists(f"A session named {header.name!r} already exists; choose another name.")
+        self.refuse_case_twin(header.name)
         staging = self.root / ".tmp" / f"{header.name}.{os.getpid()}.{secrets.token_hex(4)}"
         with storage_errors("create", staging):
             staging.mkdir(parents=True)
@@ -372,6 +384,16 @@ class Store:
                 pass
             raise
         return SessionDir(final, self.lock_timeout_s)
+
+    def refuse_case_twin(self, name: str) -> None:
+        """Refuse ``name`` when a session differs from it only in case: on a case-insensitive file
+        system (macOS, Windows) the two would be one folder."""
+        twin = next((n for n in self.names() if n.casefold() == name.casefold() and n != name), None)
+        if twin is not None:
+            raise AlreadyExists(
+                f"A session named {twin!r} already exists, which differs from {name!r} only in case; "
+                "choose another name."
+            )
 
     def delete(self, name: str) -> None:
         sd = self.session(name)
