@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.errors import InvalidInput
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -28,6 +29,31 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--redo", action="store_true", help="render every scene again, even those already done")
     p.add_argument("--keep-going", action="store_true", help="carry on after a failed scene")
     p.add_argument("--approve", action="store_true", help="approve each new picture as a checkpoint")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="scenes drawn at once (default 1 for the offline renderer, 4 for network providers); "
+        "a 429 is waited out once for all of them",
+    )
+    p.add_argument(
+        "--max-cost", type=float, metavar="USD", help="start no scene that would take this run past USD"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the requests and the cost estimate; send nothing"
+    )
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--batch",
+        action="store_true",
+        help="submit the scenes left as one job on the provider's batch engine (Gemini Batch Mode, "
+        "half price, up to 24 h) and wait for it; run again to resume waiting for the same job",
+    )
+    mode.add_argument("--status", action="store_true", help="show the series' batch job without waiting")
+    mode.add_argument("--cancel", action="store_true", help="cancel the series' batch job")
+    p.add_argument(
+        "--poll", type=float, default=30.0, metavar="S", help="seconds between batch status checks (30)"
+    )
     add_json(p)
     p.set_defaults(func=cmd_series)
 
@@ -73,16 +99,24 @@ def _doc(name: str, series: str, result: Any) -> dict[str, Any]:
         "session": name,
         "series": series,
         "rendered": [
-            {**scene(s), "turn": t.index, "score": (t.score or {}).get("total")} for s, t in result.rendered
+            {
+                **scene(s),
+                "turn": t.index,
+                "score": (t.score or {}).get("total"),
+                "cost_usd": (t.series or {}).get("cost_usd"),
+            }
+            for s, t in result.rendered
         ],
         "skipped": [{**scene(s), "turn": index} for s, index in result.skipped],
         "failed": [{**scene(s), "error": e} for s, e in result.failed],
+        "over_budget": [scene(s) for s in getattr(result, "over_budget", [])],
+        "cost_usd": getattr(result, "cost_usd", None),
     }
 
 
 def cmd_series(ctx: Context) -> int:
     from session_tui.cli.refs_cmd import advice_for
-    from session_tui.engine.series import SeriesStopped, load_scenes, run_series
+    from session_tui.engine.series import SeriesStopped, default_jobs, load_scenes, run_series
 
     a = ctx.args
     path = Path(a.scenes)
@@ -91,8 +125,17 @@ def cmd_series(ctx: Context) -> int:
     _, advice = advice_for(ctx, a.name)
     for line in advice:
         print(f"advice: {line}", file=sys.stderr)
-    progress = Progress(sys.stderr)
     series = path.stem
+    if a.max_cost is not None and not a.max_cost >= 0:
+        raise InvalidInput(f"--max-cost must be a number of dollars, 0 or more, not {a.max_cost}.")
+    if a.dry_run:
+        return _dry_run(ctx, scenes, series)
+    if a.batch or a.status or a.cancel:
+        from session_tui.cli.series_batch_cmd import cmd_batch
+
+        return cmd_batch(ctx, scenes, series)
+    jobs = a.jobs if a.jobs is not None else default_jobs(engine.load(a.name, recent=0).header.kind)
+    progress = Progress(sys.stderr)
     try:
         result = run_series(
             engine,
@@ -102,6 +145,8 @@ def cmd_series(ctx: Context) -> int:
             redo=a.redo,
             keep_going=a.keep_going,
             on_event=progress.show,
+            jobs=jobs,
+            max_cost_usd=a.max_cost,
         )
     except SeriesStopped as exc:
         progress.close()
@@ -128,17 +173,61 @@ def cmd_series(ctx: Context) -> int:
     if a.json:
         emit_json(_doc(a.name, series, result))
     else:
+        from session_tui.domain.image_prices import format_cost
         from session_tui.engine.outputs import format_score
 
         for scene, turn in result.rendered:
             print(f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}")
         print(
-            f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, {len(result.skipped)} already done"
+            f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, "
+            f"{len(result.skipped)} already done"
             + (f", {len(result.failed)} failed (run again to retry them)" if result.failed else "")
-            + "."
+            + f"; cost of this run {format_cost(result.cost_usd)}."
         )
+        if result.over_budget:
+            print(
+                f"Stopped before scene {result.over_budget[0].number}: {len(result.over_budget)} scene(s) "
+                f"would pass --max-cost ${a.max_cost:.2f}; raise it and run again to draw them."
+            )
     return 4 if result.failed else 0
 
 
 def _label_taken(engine: Any, name: str, label: str) -> bool:
     return any(cp.label == label for cp in engine.load(name).checkpoints)
+
+
+def _dry_run(ctx: Context, scenes: list[Any], series: str) -> int:
+    """What the series would send and cost, interactive and batch; nothing is sent or written."""
+    from session_tui.domain.image_prices import format_cost
+    from session_tui.engine.series import plan_series
+
+    a = ctx.args
+    plan = plan_series(ctx.engine, a.name, scenes, redo=a.redo)
+    interactive, batch = plan.cost(batch=False), plan.cost(batch=True)
+    if a.json:
+        emit_json(
+            {
+                "session": a.name,
+                "series": series,
+                "requests": len(plan.jobs),
+                "already_done": len(plan.skipped),
+                "provider": plan.provider,
+                "model": plan.model,
+                "cost_usd": {"interactive": interactive, "batch": batch},
+                "scenes": [
+                    {"scene": j.scene.number, "prompt_sent": j.prompt_sent, "image_size": j.image_size}
+                    for j in plan.jobs
+                ],
+            }
+        )
+        return 0
+    for j in plan.jobs:
+        print(f"scene {j.scene.number} ({j.image_size}): {j.prompt_sent}")
+    print(
+        f"{len(plan.jobs)} request(s) to {plan.provider} ({plan.model}), "
+        f"{len(plan.skipped)} scene(s) already done; estimated cost {format_cost(interactive)} "
+        f"interactive, {format_cost(batch)} with --batch"
+        + (" (no batch engine for this kind)" if batch is None and interactive is not None else "")
+        + ". Nothing was sent."
+    )
+    return 0

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from session_tui.domain.model import Turn
 from session_tui.domain.image_prices import image_cost
+from session_tui.domain.model import Turn
 from session_tui.domain.scenes import MAX_SCENES, Scene, done_keys, scenes_from_lines, scenes_from_toml
-from session_tui.errors import InvalidInput, SessionTuiError
 from session_tui.engine.series_jobs import Job, run_jobs
+from session_tui.errors import InvalidInput, SessionTuiError
 from session_tui.media.userfiles import read_user_file
 from session_tui.providers.ratelimit import LimiterStats, RateLimiter
 
@@ -34,11 +34,20 @@ __all__ = [
     "Scene",
     "SeriesResult",
     "SeriesStopped",
+    "default_jobs",
     "done_keys",
     "load_scenes",
     "plan_series",
     "run_series",
 ]
+
+
+NETWORK_JOBS = 4  # the default --jobs for a network provider: what a paid tier's image quota takes
+
+
+def default_jobs(kind: str) -> int:
+    """1 for the offline renderer (it draws on this machine's cores), NETWORK_JOBS otherwise."""
+    return 1 if kind == "offline" else NETWORK_JOBS
 
 
 def load_scenes(path: Path) -> list[Scene]:
@@ -198,7 +207,11 @@ def run_series(
 
     def on_end(job: Job, turn: Turn | None, error: SessionTuiError | None) -> None:
         kind: EventKind = "done" if turn is not None else "failed"
-        emit(Event(kind, job.scene, job.position, plan.total, turn=turn, error=error.message if error else None))
+        emit(
+            Event(
+                kind, job.scene, job.position, plan.total, turn=turn, error=error.message if error else None
+            )
+        )
 
     outcome = run_jobs(
         engine,
