@@ -9,6 +9,7 @@ from session_tui.domain.model import CharacterSpec, GenerationParams, Session, S
 from session_tui.engine.base import EngineBase
 from session_tui.engine.refs import RefInput, read_ref, store_ref
 from session_tui.errors import InvalidInput
+from session_tui.store.atomic import storage_errors
 
 
 class HeaderEdits(EngineBase):
@@ -41,13 +42,29 @@ class HeaderEdits(EngineBase):
         return sd.load()
 
     def remove_reference(self, name: str, sha256: str) -> Session:
-        def change(header: SessionHeader) -> None:
-            kept = [r for r in header.references if not r.sha256.startswith(sha256)]
-            if len(kept) == len(header.references):
-                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}.")
-            header.references = kept
+        """Drop the reference; its stored image goes too unless a turn, checkpoint or reference uses it.
 
-        return self.update_header(name, change)
+        A turn that was drawn from the reference keeps its image (the turn names it as an input)."""
+        sd = self.session_dir(name)
+        with sd.lock():
+            header = sd.read_header()
+            gone = [r for r in header.references if r.sha256.startswith(sha256)]
+            if not gone:
+                raise InvalidInput(f"Session {name!r} has no reference {sha256[:12]!r}.")
+            header.references = [r for r in header.references if r not in gone]
+            sd.write_header(header)
+            session = sd.load()
+            used = {r.sha256 for r in header.references}
+            for turn in session.turns:
+                used.update(i.sha256 for i in turn.images)
+                used.update(turn.input_images)
+            used.update(cp.image.sha256 for cp in session.checkpoints)
+            for ref in gone:
+                if ref.sha256 not in used:
+                    path = sd.blobs.path(ref)
+                    with storage_errors("remove", path):
+                        path.unlink(missing_ok=True)
+        return sd.load()
 
     def set_params(self, name: str, **changes: Any) -> Session:
         def change(header: SessionHeader) -> None:
