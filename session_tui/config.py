@@ -11,9 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from session_tui.domain.vocabulary import PROVIDER_KINDS
 from session_tui.errors import ConfigError
+from session_tui.media.userfiles import read_regular
 from session_tui.paths import Home
 
 OFFLINE_PROFILE = "offline"
+# A config of a few profiles is a few kilobytes; anything near this is not one.
+CONFIG_MAX_BYTES = 4 * 2**20
 
 
 class Profile(BaseModel):
@@ -96,15 +99,21 @@ def load_config(home: Home) -> Config:
     """Read and validate config.toml; a missing file means defaults (the offline renderer)."""
     path = home.config_file
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path, CONFIG_MAX_BYTES)  # a FIFO or a folder in its place is refused, unread
     except FileNotFoundError:
         return Config()
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{path} is a folder, not the config file (a session of that name?); rename or move it."
+        ) from None
     except OSError as exc:
         raise ConfigError(f"Cannot read {path}: {exc.strerror}.") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}.") from None
+    except RecursionError:  # [[[[… nested thousands deep
+        raise ConfigError(f"{path} is nested too deeply to be a session-tui config.") from None
     return parse_config(data, path)
 
 

@@ -8,6 +8,11 @@ from pathlib import Path
 
 APP_NAME = "session-tui"
 HOME_ENV = "SESSION_TUI_HOME"
+CONFIG_FILE = "config.toml"
+KEYS_FILE = "keys.json"
+# Names at the top of the home that belong to the home itself; the hidden ones ('.logs', '.cache',
+# '.tmp', ...) cannot be session names anyway. A session named like one would break every command.
+HOME_FILES = frozenset({CONFIG_FILE, KEYS_FILE})
 
 
 @dataclass(frozen=True)
@@ -29,11 +34,11 @@ class Home:
 
     @property
     def config_file(self) -> Path:
-        return self.root / "config.toml"
+        return self.root / CONFIG_FILE
 
     @property
     def keys_file(self) -> Path:
-        return self.root / "keys.json"
+        return self.root / KEYS_FILE
 
     @property
     def sessions_dir(self) -> Path:

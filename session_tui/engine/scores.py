@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import ImageRef, SessionHeader, Turn
-from session_tui.errors import InvalidInput, SessionTuiError
+from session_tui.errors import InvalidInput
 from session_tui.scoring.features import (
     FEATURES_VERSION,
     Features,
@@ -24,31 +24,32 @@ from session_tui.scoring.features import (
     small_features,
 )
 from session_tui.scoring.score import SCORE_VERSION, Reference, compute_score
-from session_tui.store.atomic import atomic_write
+from session_tui.store.cache import read_cached, write_cached
 from session_tui.store.sessions import SessionDir
 
-CACHE_DIR = "cache"
 BACKEND_LOCAL = "local"
 BACKEND_LEARNED = "learned"
 BACKENDS = (BACKEND_LOCAL, BACKEND_LEARNED)
 
 
 def _cache_path(sd: SessionDir, ref: ImageRef) -> Path:
-    return sd.path / CACHE_DIR / f"features-v{FEATURES_VERSION}" / f"{ref.sha256}.json"
+    """Where a reference's features are cached, relative to the session's ``cache/``."""
+    return Path(f"features-v{FEATURES_VERSION}") / f"{ref.sha256}.json"
 
 
 def reference_features(sd: SessionDir, ref: ImageRef, *, write_cache: bool = True) -> Features:
     """A reference's features, from the cache when it has them (kept there when ``write_cache``)."""
     path = _cache_path(sd, ref)
+    raw = read_cached(sd.path, path)  # None for a cache that is a link, a FIFO or missing
     try:
-        cached = Features.from_json(json.loads(path.read_bytes()))
+        cached = Features.from_json(json.loads(raw)) if raw is not None else None
         if cached is not None:
             return cached
-    except (OSError, ValueError):
+    except (ValueError, RecursionError):
         pass
     features = image_features(sd.blobs.read(ref))
     if write_cache:
-        _cache(path, features)
+        _cache(sd, path, features)
     return features
 
 
@@ -60,15 +61,12 @@ def remember_reference(sd: SessionDir, ref: ImageRef, small: Any) -> None:
         features = small_features(small)
     except Exception:
         return
-    _cache(_cache_path(sd, ref), features)
+    _cache(sd, _cache_path(sd, ref), features)
 
 
-def _cache(path: Path, features: Features) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(features.to_json()).encode())
-    except (OSError, SessionTuiError):
-        pass  # a cache that cannot be written only makes the next score slower
+def _cache(sd: SessionDir, rel: Path, features: Features) -> None:
+    """Cache ``features``; never through a link out of the session, never failing the command."""
+    write_cached(sd.path, rel, json.dumps(features.to_json()).encode())
 
 
 def score_image(

@@ -24,11 +24,19 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"Character file {where!r} is not valid TOML: {exc}.") from None
+    except RecursionError:  # x = [[[[… thousands deep
+        raise InvalidInput(f"Character file {where!r} is nested too deeply to be a character spec.") from None
 
 
 def load_character(path: Path) -> CharacterSpec:
     """Read and validate a spec file."""
-    return parse_character(_read_toml(path), str(path))
+    data = _read_toml(path)
+    try:
+        return parse_character(data, str(path))
+    except RecursionError:  # nested just shallow enough for the parser, too deep for validation
+        raise InvalidInput(
+            f"Character file {str(path)!r} is nested too deeply to be a character spec."
+        ) from None
 
 
 def check_character(path: Path) -> CheckReport:

@@ -58,6 +58,12 @@ def inspect_image(data: bytes, what: str = "The image") -> ImageInfo:
         ) from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise InvalidInput(f"{what} is damaged and cannot be read ({exc}).") from None
+    except (MemoryError, RecursionError):
+        raise InvalidInput(f"{what} is damaged and cannot be read (it is built to exhaust memory).") from None
+    except Exception as exc:  # a decoder's own bug (TypeError: Missing dimensions, …) is a refusal too
+        raise InvalidInput(
+            f"{what} is damaged and cannot be read ({type(exc).__name__}: {_one_line(exc)})."
+        ) from None
     if fmt not in MIME_BY_FORMAT:
         raise InvalidInput(f"{what} is {fmt or 'an unknown format'}; use PNG, JPEG, WebP or GIF.")
     if width * height > MAX_PIXELS:
@@ -75,6 +81,10 @@ def inspect_image(data: bytes, what: str = "The image") -> ImageInfo:
 
 # Modes a PNG can hold; anything else (CMYK, YCbCr, ...) is converted when a picture is re-encoded.
 _PNG_MODES = {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"}
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200] or "no detail"
 
 
 def upright(data: bytes) -> bytes:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from session_tui.config import Profile
 from session_tui.errors import ConfigError, InvalidInput
+from session_tui.media.userfiles import read_regular
 from session_tui.paths import Home
 from session_tui.providers.catalog import GEMINI_HOST, GEMINI_URL, OPENAI_URL, host_of
 from session_tui.store.atomic import atomic_write
@@ -64,6 +65,19 @@ def candidates(profile: Profile, name: str | None = None) -> list[KeySource]:
     return list(dict.fromkeys(found))
 
 
+def _exposure(mode: int) -> str:
+    """What a keys file's mode lets others do, in words (0o620: group-writable, not readable)."""
+    readable = mode & 0o044
+    writable = mode & 0o022
+    if readable and writable:
+        return "can be read and changed by other users"
+    if readable:
+        return "can be read by other users"
+    if writable:
+        return "can be changed by other users (group- or world-writable)"
+    return "can be used by other users (an execute bit is set)"
+
+
 def read_keys(home: Home) -> dict[str, str]:
     """The keys file's entries; refuses a file that other users can read."""
     path = home.keys_file
@@ -74,10 +88,11 @@ def read_keys(home: Home) -> dict[str, str]:
     except OSError as exc:
         raise ConfigError(f"Cannot read the keys file {path}: {exc.strerror}.") from None
     if st.st_mode & 0o077:
-        raise ConfigError(f"The keys file {path} can be read by other users; run: chmod 600 {path}")
+        raise ConfigError(f"The keys file {path} {_exposure(st.st_mode)}; run: chmod 600 {path}")
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, UnicodeDecodeError):
+        # Regular files only, opened non-blocking: a FIFO in its place must not hang every command.
+        data = json.loads(read_regular(path, 2**20))
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         raise ConfigError(f"The keys file {path} is damaged (not a JSON object of names to keys).") from None
     if not isinstance(data, dict):
         raise ConfigError(f"The keys file {path} is damaged (not a JSON object of names to keys).")

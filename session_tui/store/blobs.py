@@ -83,7 +83,8 @@ class BlobStore:
         if self.root.is_symlink() or path.parent.is_symlink():
             return b"", f"image {short} lies in a linked folder, which sessions never contain"
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NONBLOCK: a FIFO in an image's place would otherwise block the open forever.
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except FileNotFoundError:
             return b"", f"image {short} is missing ({path.name})"
         except OSError as exc:
@@ -93,6 +94,7 @@ class BlobStore:
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 return b"", f"image {short} is not a regular file"
+            os.set_blocking(fd, True)
             with os.fdopen(os.dup(fd), "rb") as fh:
                 data = fh.read()
         except OSError as exc:

@@ -170,7 +170,8 @@ def _check_locked(store: Store, sd: SessionDir, report: CheckReport, repair: boo
     header = _check_header(sd, report)
     turns, checkpoints = check_journal(sd, report, repair)
     report.turns, report.checkpoints = len(turns), len(checkpoints)
-    if header is None and not os.path.islink(sd.path / HEADER):
+    where = sd.path / HEADER
+    if header is None and not where.is_symlink() and not where.is_file():  # missing, a folder, a FIFO
         header = _missing_header(sd, list(turns.values()), len(checkpoints), report, repair)
     images: dict[str, tuple[ImageRef, str]] = {}
     if header is not None:

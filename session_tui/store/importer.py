@@ -20,16 +20,21 @@ from pydantic import ValidationError
 
 from session_tui.domain.model import SessionHeader, first_error, validate_name
 from session_tui.errors import InvalidInput
+from session_tui.media.images import MAX_IMAGE_BYTES
 from session_tui.store.atomic import storage_errors
 from session_tui.store.check import DAMAGED, check_session
 from session_tui.store.migrations import migrate_header
-from session_tui.store.sessions import HEADER, JOURNAL, SessionDir, Store
+from session_tui.store.sessions import HEADER, HEADER_MAX_BYTES, JOURNAL, SessionDir, Store
 
 MAX_ENTRIES = 20_000
 MAX_TOTAL_BYTES = 4 * 2**30  # far above any real session; refuses a zip bomb before it is read
 MAX_RATIO = 200  # a real PNG or journal compresses far less than this
 _BLOB_RE = re.compile(r"^blobs/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|webp|gif|bin)$")
 _KEEP = {HEADER, JOURNAL, DAMAGED}
+# What each member can reasonably be once expanded; a larger one is refused before it is read.
+JOURNAL_MAX_BYTES = 2 * 2**30
+_MEMBER_MAX = {HEADER: HEADER_MAX_BYTES, JOURNAL: JOURNAL_MAX_BYTES, DAMAGED: JOURNAL_MAX_BYTES}
+_WHAT = {HEADER: "header", JOURNAL: "journal", DAMAGED: "file of damaged lines"}
 
 
 @dataclass
@@ -106,6 +111,12 @@ def _plan(zf: zipfile.ZipFile, zip_path: Path) -> tuple[str, list[tuple[zipfile.
         for i in infos
         if PurePosixPath(i.filename).name == HEADER and len(PurePosixPath(i.filename).parts) <= 2
     ]
+    folder = next((h for h in headers if h.endswith("/")), None)
+    if folder is not None:  # "x/session.json/": a folder where the header belongs
+        raise InvalidInput(
+            f"{zip_path.name}: {folder!r} is a folder where the session's {HEADER} belongs; "
+            "nothing was imported."
+        )
     if len(headers) != 1:
         raise InvalidInput(
             f"{zip_path.name} does not hold exactly one session folder "
@@ -125,6 +136,13 @@ def _plan(zf: zipfile.ZipFile, zip_path: Path) -> tuple[str, list[tuple[zipfile.
         if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: written without a type (writestr, other OSes)
             raise InvalidInput(
                 f"{zip_path.name}: {info.filename!r} is a link or a special file; nothing was imported."
+            )
+        cap = _MEMBER_MAX.get(rel, MAX_IMAGE_BYTES)
+        if info.file_size > cap:
+            raise InvalidInput(
+                f"{zip_path.name}: {info.filename!r} would expand to {info.file_size / 2**20:.0f} MiB, "
+                f"more than a session's {_WHAT.get(rel, 'image')} can be "
+                f"({cap / 2**20:.0f} MiB); nothing was imported."
             )
         members.append((info, rel))
     return prefix, members, skipped
@@ -149,9 +167,21 @@ def _check_name(filename: str, zip_path: Path) -> None:
 
 def _header(zf: zipfile.ZipFile, member: str, zip_path: Path) -> SessionHeader:
     try:
-        raw = json.loads(zf.read(member))
+        info = zf.getinfo(member)
+        if info.file_size > HEADER_MAX_BYTES:
+            raise InvalidInput(
+                f"{zip_path.name}: {member} would expand to {info.file_size / 2**20:.0f} MiB, more than "
+                f"a session header can be ({HEADER_MAX_BYTES // 2**20} MiB); nothing was imported."
+            )
+        with zf.open(info) as src:  # read at most the cap, whatever the entry claims
+            data = src.read(HEADER_MAX_BYTES + 1)
+        if len(data) > HEADER_MAX_BYTES:
+            raise InvalidInput(f"{zip_path.name}: {member} is larger than a session header can be.")
+        raw = json.loads(data)
         return SessionHeader.model_validate(migrate_header(raw, Path(member)))
-    except (ValueError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile):
+    except KeyError:
+        raise InvalidInput(f"{zip_path.name} holds no readable {member}; nothing was imported.") from None
+    except (ValueError, UnicodeDecodeError, RecursionError, zipfile.BadZipFile, EOFError):
         raise InvalidInput(
             f"{zip_path.name}: {member} is damaged (not valid JSON); nothing was imported."
         ) from None
