@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from session_tui.domain.vocabulary import PROVIDER_KINDS
 from session_tui.errors import ConfigError
@@ -53,6 +56,30 @@ class Profile(BaseModel):
     )
     negative_prompt: str = ""
 
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, v: str | None) -> str | None:
+        """Only http:// and https:// with a host: file://, ftp://, unix://, javascript: and bare
+        host names are refused before anything is sent (or a local file read)."""
+        if v is None or not v.strip():
+            return None
+        parts = urlsplit(v.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{_shown_url(v)!r} is not a web address; it must start with http:// or https://")
+        return v.strip()
+
+    def plain_http_warning(self) -> str | None:
+        """A sentence when the base URL sends prompts and the key unencrypted to another machine."""
+        if not self.base_url:
+            return None
+        parts = urlsplit(self.base_url)
+        if parts.scheme.lower() != "http" or _loopback(parts.hostname or ""):
+            return None
+        return (
+            f"{_shown_url(self.base_url)} uses plain http://, so prompts, images and the key travel "
+            "not encrypted; use https:// unless the network is your own"
+        )
+
 
 class Config(BaseModel):
     """The whole of config.toml."""
@@ -81,6 +108,30 @@ class Config(BaseModel):
 
     def profile_names(self) -> list[str]:
         return sorted({*self.providers, OFFLINE_PROFILE})
+
+
+def _shown_url(url: str) -> str:
+    """``url`` without user:password (never printed), clipped to one short line."""
+    return " ".join(re.sub(r"//[^/@\s]+@", "//", url).split())[:120]
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def config_warnings(config: Config) -> list[str]:
+    """What is allowed but unwise in ``config`` (plain http to another machine), one sentence each."""
+    out = []
+    for name, profile in sorted(config.providers.items()):
+        warning = profile.plain_http_warning()
+        if warning:
+            out.append(f"provider {name!r}: {warning}.")
+    return out
 
 
 def _hint(word: str, choices: list[str]) -> str:
@@ -127,7 +178,8 @@ def parse_config(data: dict[str, Any], path: Path | str = "config.toml") -> Conf
         if err["type"] == "extra_forbidden":
             hint = _hint(str(loc[-1]), _fields_at(loc))
             raise ConfigError(f"{path}: unknown key {key!r}{hint}.") from None
-        raise ConfigError(f"{path}: {key}: {err['msg']}.") from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{path}: {key}: {msg}.") from None
     for name, profile in config.providers.items():
         if profile.kind not in PROVIDER_KINDS:
             kinds = sorted(PROVIDER_KINDS)

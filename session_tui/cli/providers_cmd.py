@@ -84,7 +84,11 @@ def _describe(ctx: Context, name: str) -> dict[str, Any]:
 
 
 def cmd_providers(ctx: Context) -> int:
+    from session_tui.config import config_warnings
+
     a = ctx.args
+    for warning in config_warnings(ctx.engine.config):  # stderr: --json output stays one document
+        print(f"session-tui: warning: {warning}", file=sys.stderr)
     if a.check:
         return _check(ctx, a.check)
     docs = [_describe(ctx, name) for name in ctx.engine.config.profile_names()]

@@ -23,6 +23,15 @@ POLL_S = 0.05  # how often the waiting caller looks at the cancel event
 DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024
 DOWNLOAD_TIMEOUT_S = 60.0
 CANCELLED = "The turn was cancelled; the prompt is kept."
+# Headers that carry a credential in any provider kind; none is ever sent to another host.
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "proxy-authorization",
+    "x-goog-api-key",
+    "api-key",
+    "x-api-key",
+    "cookie",
+)
 
 
 class Wire:
@@ -44,6 +53,7 @@ class Wire:
 
         self.cancel = cancel or threading.Event()
         self.timeout_s = timeout_s
+        self._home = _origin(httpx2.URL(base_url))
         self._aborted = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -69,6 +79,11 @@ class Wire:
     def _on_request(self, request: Any) -> None:
         if self._aborted or self.cancel.is_set():
             raise Cancelled(CANCELLED)  # also stops the SDK's retries after a cancel
+        # Called for every request of a redirect chain too: httpx2 strips only Authorization when a
+        # redirect leaves the origin, so a Gemini key (x-goog-api-key) would follow a 307 elsewhere.
+        if _origin(request.url) != self._home:
+            for name in CREDENTIAL_HEADERS:
+                request.headers.pop(name, None)
         request.extensions["trace"] = self._trace
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
@@ -167,6 +182,14 @@ class Wire:
             return b"".join(chunks)
         finally:
             response.close()
+
+
+def _origin(url: Any) -> tuple[str, int]:
+    """The host and port a URL reaches (the scheme's default port when none is given): a credential
+    belongs to that pair, so http to https on the same host and port keeps it, anything else loses it."""
+    scheme = str(url.scheme).lower()
+    port = url.port or {"http": 80, "https": 443}.get(scheme, 0)
+    return str(url.host).lower(), int(port)
 
 
 def _shutdown(sock: socket.socket) -> None:
