@@ -17,6 +17,7 @@ from session_tui.cli.common import (
     param_changes,
     plural,
 )
+from session_tui.domain.printable import printable
 from session_tui.errors import SessionTuiError
 
 if TYPE_CHECKING:
@@ -165,7 +166,7 @@ def _say(ctx: Context, text: str, doc: Any) -> None:
     if ctx.args.json:
         emit_json(doc)
     else:
-        print(text)
+        print(printable(text, newlines=True))  # names, labels and prompts: no raw escapes
 
 
 def cmd_new(ctx: Context) -> int:
@@ -355,10 +356,10 @@ def cmd_list(ctx: Context) -> int:
     ok = iter(rows)
     for s in summaries:
         if s.error:
-            print(f"{s.name:<{widths[0]}}  damaged: {s.error}")
+            print(printable(f"{s.name:<{widths[0]}}  damaged: {s.error}"))
             continue
         row = next(ok)
-        print("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip())
+        print(printable("  ".join(f"{cell:<{w}}" for cell, w in zip(row, widths, strict=True)).rstrip()))
     return 0
 
 
@@ -375,24 +376,24 @@ def cmd_show(ctx: Context) -> int:
         return 0
     session = ctx.engine.read_log(name, lambda t: _turn_line(sd, t))
     h = session.header
-    print(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}")
+    print(printable(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}"))
     if h.parent:
         print(
             f"  from {h.parent.session} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})"
         )
     print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
     if h.character.name:
-        print(f"  character: {h.character.name}")
+        print(printable(f"  character: {h.character.name}"))
     for r in h.references:
         seed = f", seed {r.source_seed}" if r.source_seed is not None else ""
         source = f" (from {r.source_tool}{seed})" if r.source_tool else ""
-        print(f"  ref {r.sha256[:12]} [{r.role}] {r.label}{source}")
+        print(printable(f"  ref {r.sha256[:12]} [{r.role}] {r.label}{source}"))
     for line in session.turns:
-        print(line)
+        print(printable(line))
     for c in session.checkpoints:
-        print(f"  {c.id} turn {c.turn} {c.label!r} {sd.image_path(c.image)}")
+        print(printable(f"  {c.id} turn {c.turn} {c.label!r} {sd.image_path(c.image)}"))
     for w in session.warnings:
-        print(f"  warning: {w}", file=sys.stderr)
+        print(printable(f"  warning: {w}"), file=sys.stderr)
     return 0
 
 

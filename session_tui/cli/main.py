@@ -13,6 +13,7 @@ from typing import Any
 
 from session_tui import __version__
 from session_tui.cli.common import Context
+from session_tui.domain.printable import printable
 from session_tui.errors import SessionTuiError
 from session_tui.paths import Home
 from session_tui.runtime import collector_paused
@@ -117,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with collector_paused():  # a short command: reading a journal makes no cycles worth a pass
             return int(handler(ctx) or 0)
     except SessionTuiError as exc:
-        sys.stderr.write(f"session-tui: {exc.message}\n")
+        sys.stderr.write(f"session-tui: {printable(exc.message)}\n")  # a service's words: no raw escapes
         if getattr(args, "json", False):
             emit_json_error(error_kind(exc), exc.message, exc.exit_code, ctx.error_extra)
         return exc.exit_code

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.domain.printable import printable
 from session_tui.domain.vocabulary import (
     REFERENCE_ROLES,
 )  # plain data: building the parser stays pydantic-free
@@ -105,10 +106,11 @@ def _print_refs(doc: dict[str, Any]) -> None:
         if r.get("source_tool"):
             seed = f", seed {r['source_seed']}" if r.get("source_seed") is not None else ""
             line += f"  (from {r['source_tool']}{seed})"
-        print(line)
+        print(printable(line))
         if r.get("source_prompt"):
             prompt = r["source_prompt"].replace("\n", " ")
-            print(f"              prompt: {prompt[:100]}{'…' if len(prompt) > 100 else ''}")
+            more = "…" if len(prompt) > 100 else ""
+            print(printable(f"              prompt: {prompt[:100]}{more}"))
 
 
 def _finish(ctx: Context, session: Any, advice: list[str], message: str | None = None) -> int:
@@ -117,10 +119,10 @@ def _finish(ctx: Context, session: Any, advice: list[str], message: str | None =
         emit_json(doc)
         return 0
     if message:
-        print(message)
+        print(printable(message))
     _print_refs(doc)
     for line in advice:
-        print(f"advice: {line}", file=sys.stderr)
+        print(printable(f"advice: {line}"), file=sys.stderr)
     return 0
 
 

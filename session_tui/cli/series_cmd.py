@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.domain.printable import printable
 from session_tui.errors import InvalidInput
 
 
@@ -73,14 +74,15 @@ class Progress:
             if event.kind != "start":
                 extra = f" (turn {event.turn.index})" if event.turn is not None else ""
                 extra += f": {event.error}" if event.error else ""
-                self.out.write(f"[{n}/{total}] {what}: {scene.title}{extra}\n")
+                self.out.write(printable(f"[{n}/{total}] {what}: {scene.title}{extra}") + "\n")
                 self.out.flush()
             return
         width = shutil.get_terminal_size((80, 20)).columns
         bar_width = 20
         filled = round(bar_width * finished / total)
         text = f"[{'#' * filled}{'-' * (bar_width - filled)}] {finished}/{total}  scene {scene.number} {what}: {scene.title}"
-        self.out.write("\r\x1b[K" + text[: max(10, width - 1)])
+        # The only escapes written are our own: the scene's text is made printable first.
+        self.out.write("\r\x1b[K" + printable(text)[: max(10, width - 1)])
         if event.kind == "failed":
             self.out.write("\n")
         self.out.flush()
@@ -124,7 +126,7 @@ def cmd_series(ctx: Context) -> int:
     engine = ctx.engine
     _, advice = advice_for(ctx, a.name)
     for line in advice:
-        print(f"advice: {line}", file=sys.stderr)
+        print(printable(f"advice: {line}"), file=sys.stderr)
     series = path.stem
     if a.max_cost is not None and not a.max_cost >= 0:
         raise InvalidInput(f"--max-cost must be a number of dollars, 0 or more, not {a.max_cost}.")
@@ -177,7 +179,8 @@ def cmd_series(ctx: Context) -> int:
         from session_tui.engine.outputs import format_score
 
         for scene, turn in result.rendered:
-            print(f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}")
+            line = f"scene {scene.number}: turn {turn.index}  {format_score(turn.score)}  {scene.title}"
+            print(printable(line))
         print(
             f"Series {series!r} in {a.name!r}: {len(result.rendered)} drawn, "
             f"{len(result.skipped)} already done"
@@ -222,7 +225,7 @@ def _dry_run(ctx: Context, scenes: list[Any], series: str) -> int:
         )
         return 0
     for j in plan.jobs:
-        print(f"scene {j.scene.number} ({j.image_size}): {j.prompt_sent}")
+        print(printable(f"scene {j.scene.number} ({j.image_size}): {j.prompt_sent}"))
     print(
         f"{len(plan.jobs)} request(s) to {plan.provider} ({plan.model}), "
         f"{len(plan.skipped)} scene(s) already done; estimated cost {format_cost(interactive)} "
