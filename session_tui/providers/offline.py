@@ -17,9 +17,27 @@ from PIL import Image, PngImagePlugin
 from session_tui.media.images import small_copy
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
 from session_tui.providers.offline_art import render
-from session_tui.providers.offline_words import Look, apply_prompt, look_from_spec
+from session_tui.providers.offline_scenes import has_sky
+from session_tui.providers.offline_vocab import SCENE_TITLES
+from session_tui.providers.offline_words import Look, apply_prompt, look_from_spec, not_drawn, read
 
 LOOK_CHUNK = "session-tui-look"
+
+
+def describe(look: Look, typed: str, seed: int) -> str:
+    """The reply: what the picture shows, and what the prompt asked for that it does not."""
+    place = SCENE_TITLES.get(look.scene, look.scene)
+    if look.light == "sunset" and has_sky(look.scene):
+        place += " at sunset"
+    with_ = f" with {', '.join(look.props)}" if look.props else ""
+    named = {kind for _, _, kind in read(typed).accessories}
+    worn = [k.replace("_", " ") for k in look.accessories if k in named]
+    wearing = f", wearing {', '.join(worn)}" if worn else ""
+    text = f"Drawn offline (not an AI model): the {place}{with_}{wearing} (seed {seed})."
+    missing = not_drawn(look, typed)
+    if missing:
+        text += f" Not drawn: {', '.join(missing)}."
+    return text
 
 
 def _look_from_image(image: InputImage) -> Look | None:
@@ -33,6 +51,7 @@ def _look_from_image(image: InputImage) -> Look | None:
         data["accessories"] = {k: tuple(v) for k, v in data.get("accessories", {}).items()}
         for key in ("hair", "eyes", "top", "bottom", "skin"):
             data[key] = tuple(data[key])
+        data["props"] = tuple(data.get("props", ()))
         return Look(**data)
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -80,7 +99,8 @@ class OfflineProvider(Provider):
             look = self.start_look(request)
             for turn in request.history:
                 look = apply_prompt(look, turn.prompt)
-        look = apply_prompt(look, request.typed or request.prompt)
+        typed = request.typed or request.prompt
+        look = apply_prompt(look, typed)
         seed = request.params.seed if request.params.seed is not None else secrets.randbits(32)
         img = render(
             look,
@@ -96,7 +116,7 @@ class OfflineProvider(Provider):
         img.save(out, format="PNG", pnginfo=info, compress_level=6)
         return GenerationResult(
             images=[out.getvalue()],
-            text=f"Drawn offline in the {look.scene} scene (seed {seed}).",
+            text=describe(look, typed, seed),
             model=self.model,
             provider_state={"seed_used": seed},
             request_info={"input_images": len(request.references), "bytes_sent": 0},

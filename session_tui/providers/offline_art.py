@@ -1,4 +1,4 @@
-"""Drawing for the offline renderer: a scene, then the character, with Pillow only."""
+"""Drawing for the offline renderer: a scene, standing props, the character, what she holds."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import random
 
 from PIL import Image, ImageDraw, ImageFont
 
-from session_tui.providers.offline_words import RGB, Look
+from session_tui.providers.offline_props import draw_held, draw_standing
+from session_tui.providers.offline_scenes import draw_scene, shade
+from session_tui.providers.offline_wear import OUTLINE, Pose, draw_apron, draw_behind, draw_worn
+from session_tui.providers.offline_words import Look
 
 # Pixel sizes Gemini 3 Pro Image documents for 1K; 2K and 4K are 2× and 4×.
 BASE_1K: dict[str, tuple[int, int]] = {
@@ -30,95 +33,20 @@ def pixel_size(aspect_ratio: str, image_size: str) -> tuple[int, int]:
     return w * k, h * k
 
 
-def _shade(rgb: RGB, f: float) -> RGB:
-    return tuple(max(0, min(255, int(c * f))) for c in rgb)  # type: ignore[return-value]
-
-
-def draw_scene(img: Image.Image, scene: str, rng: random.Random) -> float:
-    """Paint the background; return the ground line as a fraction of the height."""
-    d = ImageDraw.Draw(img)
-    w, h = img.size
-    sky, ground, horizon = {
-        "beach": ((120, 200, 250), (240, 215, 160), 0.62),
-        "office": ((215, 215, 205), (150, 120, 90), 0.70),
-        "kitchen": ((245, 240, 225), (200, 190, 170), 0.70),
-        "park": ((150, 210, 250), (90, 170, 80), 0.65),
-        "snow": ((200, 215, 235), (250, 250, 255), 0.65),
-        "night": ((15, 20, 60), (30, 40, 60), 0.72),
-        "city": ((170, 190, 215), (110, 110, 120), 0.72),
-        "space": ((5, 5, 20), (60, 60, 70), 0.80),
-    }.get(scene, ((235, 235, 240), (200, 200, 210), 0.75))
-    d.rectangle((0, 0, w, h), fill=sky)
-    gy = int(h * horizon)
-    d.rectangle((0, gy, w, h), fill=ground)
-    unit = min(w, h) / 100
-    x: float  # positions are in pixels, fractional where the drawing scales
-    y: float
-    if scene == "beach":
-        d.rectangle((0, int(gy - 8 * unit), w, gy), fill=(40, 120, 200))
-        sx = rng.uniform(0.1, 0.9) * w
-        d.ellipse((sx - 6 * unit, 6 * unit, sx + 6 * unit, 18 * unit), fill=(255, 220, 80))
-    elif scene == "office":
-        for i in range(3):
-            x = (0.1 + 0.3 * i + rng.uniform(0, 0.05)) * w
-            d.rectangle(
-                (x, 0.12 * h, x + 0.18 * w, 0.4 * h),
-                fill=(170, 200, 230),
-                outline=(90, 90, 90),
-                width=max(1, int(unit)),
-            )
-        d.rectangle((0.05 * w, gy - 12 * unit, 0.35 * w, gy), fill=(120, 85, 50))
-    elif scene == "kitchen":
-        step = max(4, int(8 * unit))
-        for y in range(0, gy, step):
-            d.line((0, y, w, y), fill=(225, 220, 205), width=max(1, int(unit / 3)))
-        d.rectangle((0, gy - 14 * unit, w, gy), fill=(180, 140, 100))
-        d.ellipse((0.75 * w, gy - 22 * unit, 0.75 * w + 12 * unit, gy - 14 * unit), fill=(60, 60, 60))
-    elif scene == "park":
-        for _ in range(rng.randint(2, 4)):
-            x = rng.uniform(0.05, 0.95) * w
-            if abs(x - w / 2) < 15 * unit:
-                x += 30 * unit
-            d.rectangle((x - 2 * unit, gy - 20 * unit, x + 2 * unit, gy), fill=(110, 75, 40))
-            d.ellipse((x - 11 * unit, gy - 40 * unit, x + 11 * unit, gy - 16 * unit), fill=(40, 130, 60))
-    elif scene == "snow":
-        for _ in range(int(w * h / (unit * unit * 60))):
-            x, y = rng.uniform(0, w), rng.uniform(0, gy)
-            r = rng.uniform(0.3, 0.9) * unit
-            d.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255))
-    elif scene in ("night", "space"):
-        for _ in range(int(w * h / (unit * unit * 40))):
-            x, y = rng.uniform(0, w), rng.uniform(0, gy)
-            r = rng.uniform(0.15, 0.45) * unit
-            d.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 220))
-        mx = rng.uniform(0.1, 0.9) * w
-        d.ellipse((mx - 7 * unit, 5 * unit, mx + 7 * unit, 19 * unit), fill=(245, 240, 200))
-        if scene == "space":
-            d.ellipse((0.7 * w, 0.5 * h, 0.7 * w + 20 * unit, 0.5 * h + 20 * unit), fill=(200, 120, 80))
-    elif scene == "city":
-        x = 0.0
-        while x < w:
-            bw = rng.uniform(8, 16) * unit
-            bh = rng.uniform(20, 45) * unit
-            d.rectangle((x, gy - bh, x + bw - unit, gy), fill=_shade((120, 125, 140), rng.uniform(0.8, 1.1)))
-            x += bw
-    return horizon
-
-
-def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Random) -> None:
-    d = ImageDraw.Draw(img)
+def place(img: Image.Image, ground: float, rng: random.Random) -> tuple[Pose, float]:
+    """Where the character stands (seeded), and the height of her feet."""
     w, h = img.size
     u = min(w, h) / 100 * 0.9  # one unit: the character is about 80 units tall, bow to shoes
     cx = w / 2 + rng.uniform(-6, 6) * u
     # Stand on the ground, but never leave the frame at the top or the bottom.
     feet = max(min(h * ground + 8 * u, h - 4 * u), 82 * u)
-    top = feet - 72 * u
+    return Pose(cx, feet - 72 * u, u, rng.uniform(-8, 8)), feet
 
-    def box(x0: float, y0: float, x1: float, y1: float) -> tuple[float, float, float, float]:
-        return cx + x0 * u, top + y0 * u, cx + x1 * u, top + y1 * u
 
-    outline = (40, 35, 35)
-    lw = max(1, int(u * 0.5))
+def draw_character(img: Image.Image, look: Look, p: Pose) -> None:
+    d = ImageDraw.Draw(img)
+    u, lw = p.u, p.line
+    box = p.box
     # legs and shoes
     for side in (-1, 1):
         d.rectangle(
@@ -128,31 +56,21 @@ def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Rand
         d.ellipse(box(side * 5 - 4, 67, side * 5 + 4, 72), fill=(60, 50, 50))
     if look.bottom_kind == "skirt":
         d.polygon(
-            [
-                (cx - 11 * u, top + 40 * u),
-                (cx + 11 * u, top + 40 * u),
-                (cx + 16 * u, top + 56 * u),
-                (cx - 16 * u, top + 56 * u),
-            ],
+            [p.at(-11, 40), p.at(11, 40), p.at(16, 56), p.at(-16, 56)],
             fill=look.bottom,
-            outline=outline,
+            outline=OUTLINE,
         )
     else:
-        d.rectangle(box(-10, 40, 10, 56), fill=look.bottom, outline=outline)
-    if "backpack" in look.accessories:
-        d.rounded_rectangle(
-            box(-13, 24, 13, 44), radius=3 * u, fill=look.accessories["backpack"], outline=outline
-        )
+        d.rectangle(box(-10, 40, 10, 56), fill=look.bottom, outline=OUTLINE)
+    draw_behind(d, look, p)
     # body (hoodie) and arms, with a seeded pose
-    d.rounded_rectangle(box(-12, 22, 12, 44), radius=4 * u, fill=look.top, outline=outline, width=lw)
-    swing = rng.uniform(-8, 8)
+    d.rounded_rectangle(box(-12, 22, 12, 44), radius=4 * u, fill=look.top, outline=OUTLINE, width=lw)
+    draw_apron(d, look, p)
     for side in (-1, 1):
-        d.line(
-            [(cx + side * 11 * u, top + 25 * u), (cx + side * 19 * u, top + (38 + side * swing) * u)],
-            fill=look.top,
-            width=int(5 * u),
+        d.line([p.at(side * 11, 25), p.at(side * 19, 38 + side * p.swing)], fill=look.top, width=int(5 * u))
+        d.ellipse(
+            box(side * 19 - 2.5, 36 + side * p.swing, side * 19 + 2.5, 41 + side * p.swing), fill=look.skin
         )
-        d.ellipse(box(side * 19 - 2.5, 36 + side * swing, side * 19 + 2.5, 41 + side * swing), fill=look.skin)
     # hair behind the head
     if look.hair_style in ("long", "ponytail"):
         d.rounded_rectangle(
@@ -163,11 +81,11 @@ def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Rand
             d.ellipse(
                 box(side * 16 - 5, 8, side * 16 + 5, 26),
                 fill=look.hair,
-                outline=_shade(look.hair, 0.7),
+                outline=shade(look.hair, 0.7),
                 width=lw,
             )
     # head
-    d.ellipse(box(-11, 0, 11, 23), fill=look.skin, outline=outline, width=lw)
+    d.ellipse(box(-11, 0, 11, 23), fill=look.skin, outline=OUTLINE, width=lw)
     d.chord(box(-12, -2, 12, 14), 180, 360, fill=look.hair)  # fringe
     if look.hair_style == "bun":
         d.ellipse(box(-5, -7, 5, 2), fill=look.hair)
@@ -178,38 +96,7 @@ def draw_character(img: Image.Image, look: Look, ground: float, rng: random.Rand
         if look.blush:
             d.ellipse(box(side * 7 - 2.2, 16, side * 7 + 2.2, 18), fill=(250, 150, 160))
     d.arc(box(-3, 15, 3, 19.5), 20, 160, fill=(150, 60, 60), width=lw)
-    # accessories
-    acc = look.accessories
-    if "glasses" in acc:
-        for side in (-1, 1):
-            d.ellipse(box(side * 4.5 - 3.2, 9.8, side * 4.5 + 3.2, 16.5), outline=acc["glasses"], width=lw)
-        d.line([(cx - 1.3 * u, top + 13 * u), (cx + 1.3 * u, top + 13 * u)], fill=acc["glasses"], width=lw)
-    if "scarf" in acc:
-        d.rounded_rectangle(box(-10, 20, 10, 25), radius=2 * u, fill=acc["scarf"], outline=outline)
-        d.rectangle(box(4, 23, 8, 33), fill=acc["scarf"], outline=outline)
-    if "hat" in acc:
-        d.rectangle(box(-13, -2, 13, 1), fill=acc["hat"], outline=outline)
-        d.rounded_rectangle(box(-9, -10, 9, -1), radius=2 * u, fill=acc["hat"], outline=outline)
-    if "bow" in acc:
-        bx = 8 if look.hair_style != "pigtails" else 12
-        d.polygon(
-            [
-                (cx + (bx - 4) * u, top + 1 * u),
-                (cx + bx * u, top + 3.5 * u),
-                (cx + (bx - 4) * u, top + 6 * u),
-            ],
-            fill=acc["bow"],
-            outline=outline,
-        )
-        d.polygon(
-            [
-                (cx + (bx + 4) * u, top + 1 * u),
-                (cx + bx * u, top + 3.5 * u),
-                (cx + (bx + 4) * u, top + 6 * u),
-            ],
-            fill=acc["bow"],
-            outline=outline,
-        )
+    draw_worn(d, look, p)
 
 
 def caption(img: Image.Image, text: str) -> None:
@@ -228,7 +115,10 @@ def caption(img: Image.Image, text: str) -> None:
 def render(look: Look, aspect_ratio: str, image_size: str, seed: int, label: str) -> Image.Image:
     rng = random.Random(seed)
     img = Image.new("RGB", pixel_size(aspect_ratio, image_size))
-    ground = draw_scene(img, look.scene, rng)
-    draw_character(img, look, ground, rng)
+    ground = draw_scene(img, look.scene, look.light, rng)
+    pose, feet = place(img, ground, rng)
+    draw_standing(img, look, pose, feet, rng)
+    draw_character(img, look, pose)
+    draw_held(img, look, pose, feet)
     caption(img, label)
     return img

@@ -1,135 +1,44 @@
-"""What the offline renderer understands of words: colours, garments, accessories, scenes.
+"""What the offline renderer understands of words: colours, garments, accessories, scenes, props.
 
-English and Chinese words both count, since character specs are written in either.
+A prompt is read once into a ``Reading`` (which words it names, and where); ``apply_prompt``
+turns that into a new ``Look`` and ``not_drawn`` lists the words it had no drawing for, so the
+reply never claims a picture the renderer did not make.
 """
 
 from __future__ import annotations
 
+import colorsys
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from session_tui.domain.model import CharacterSpec
+from session_tui.providers.offline_vocab import (
+    ACCESSORIES,
+    ACCESSORY_COLOURS,
+    BRIGHTNESS,
+    COLOURS,
+    DEFAULT_ACCESSORY_COLOUR,
+    GARMENTS,
+    GENERIC_KIND,
+    GROUPS,
+    INDOOR,
+    LIGHTS,
+    NEEDS_NOTHING,
+    PROPS,
+    RGB,
+    SCENES,
+)
 
-RGB = tuple[int, int, int]
+__all__ = ["RGB", "Look", "Reading", "apply_prompt", "first_colour", "look_from_spec", "not_drawn", "read"]
 
-COLOURS: dict[str, RGB] = {
-    "orange": (255, 140, 0),
-    "橙": (255, 140, 0),
-    "橘": (255, 140, 0),
-    "blue": (40, 110, 230),
-    "蓝": (40, 110, 230),
-    "navy": (20, 40, 110),
-    "light blue": (135, 190, 245),
-    "浅蓝": (135, 190, 245),
-    "天蓝": (135, 200, 245),
-    "red": (215, 40, 40),
-    "红": (215, 40, 40),
-    "yellow": (250, 210, 40),
-    "黄": (250, 210, 40),
-    "gold": (230, 180, 40),
-    "金": (230, 180, 40),
-    "green": (50, 160, 80),
-    "绿": (50, 160, 80),
-    "purple": (140, 70, 190),
-    "紫": (140, 70, 190),
-    "pink": (245, 140, 180),
-    "粉": (245, 140, 180),
-    "white": (250, 250, 250),
-    "白": (250, 250, 250),
-    "black": (30, 30, 35),
-    "黑": (30, 30, 35),
-    "brown": (120, 75, 40),
-    "棕": (120, 75, 40),
-    "褐": (120, 75, 40),
-    "咖啡": (120, 75, 40),
-    "grey": (140, 140, 140),
-    "gray": (140, 140, 140),
-    "灰": (140, 140, 140),
-    "silver": (200, 200, 210),
-    "银": (200, 200, 210),
-    "teal": (0, 140, 140),
-    "cyan": (40, 200, 220),
-    "青": (40, 200, 220),
-    "beige": (255, 228, 181),
-    "cream": (255, 240, 200),
-    "米": (255, 228, 181),
-}
-
-# garment slot -> words that name it
-SLOTS: dict[str, tuple[str, ...]] = {
-    "hair": ("hair", "pigtails", "ponytail", "头发", "发", "马尾", "辫"),
-    "top": (
-        "hoodie",
-        "jacket",
-        "shirt",
-        "sweater",
-        "top",
-        "coat",
-        "dress",
-        "卫衣",
-        "外套",
-        "衬衫",
-        "上衣",
-        "毛衣",
-    ),
-    "bottom": ("skirt", "pants", "trousers", "shorts", "jeans", "裙", "裤"),
-    "eyes": ("eyes", "eye", "眼"),
-    "scarf": ("scarf", "围巾"),
-    "hat": ("hat", "cap", "beanie", "帽"),
-    "bow": ("bow", "clip", "hairpin", "hair accessory", "ribbon", "发饰", "发夹", "蝴蝶结"),
-    "glasses": ("glasses", "spectacles", "眼镜"),
-    "backpack": ("backpack", "bag", "背包", "书包"),
-}
-ACCESSORIES = ("scarf", "hat", "bow", "glasses", "backpack")
-
-SCENES: dict[str, tuple[str, ...]] = {
-    "beach": ("beach", "sea", "ocean", "seaside", "sand", "海滩", "海边", "沙滩"),
-    "office": ("office", "desk", "work", "办公"),
-    "kitchen": ("kitchen", "cook", "cooking", "厨房", "做饭"),
-    "park": ("park", "garden", "forest", "tree", "grass", "公园", "花园", "森林"),
-    "snow": ("snow", "winter", "ski", "雪", "冬"),
-    "night": ("night", "moon", "stars", "evening", "夜", "月"),
-    "city": ("city", "street", "town", "城市", "街"),
-    "space": ("space", "planet", "rocket", "太空", "宇宙"),
-}
-
-
-def _hex(colour: str) -> RGB:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def _colour_words(text: str) -> list[tuple[int, RGB]]:
-    """(position, colour) of every colour word, longest names first so 'light blue' wins over 'blue'."""
-    found: list[tuple[int, int, RGB]] = []
-    lowered = text.lower()
-    taken: set[int] = set()
-    for word in sorted(COLOURS, key=len, reverse=True):
-        pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
-        for m in re.finditer(pattern, lowered):
-            if not taken.intersection(range(m.start(), m.end())):
-                taken.update(range(m.start(), m.end()))
-                found.append((m.start(), m.end(), COLOURS[word]))
-    return [(start, rgb) for start, _, rgb in sorted(found)]
-
-
-def _slot_positions(text: str) -> list[tuple[int, str]]:
-    lowered = text.lower()
-    out: list[tuple[int, str]] = []
-    for slot, words in SLOTS.items():
-        for word in words:
-            pattern = re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}s?\b"
-            out.extend((m.start(), slot) for m in re.finditer(pattern, lowered))
-    return sorted(out)
-
-
-def first_colour(text: str) -> RGB | None:
-    found = _colour_words(text)
-    return found[0][1] if found else None
+NEAR = 24  # characters: a colour or brightness word this close to a garment word applies to it
+Span = tuple[int, int, str]  # start, end, what it names
 
 
 @dataclass(frozen=True)
 class Look:
-    """Everything the renderer draws of the character."""
+    """Everything the renderer draws: the character, what she wears and holds, and where she is."""
 
     hair: RGB = (120, 75, 40)
     hair_style: str = "short"
@@ -141,10 +50,116 @@ class Look:
     blush: bool = False
     accessories: dict[str, RGB] = field(default_factory=dict)
     scene: str = "studio"
+    props: tuple[str, ...] = ()
+    light: str = "day"
+
+
+def _find(
+    lowered: str, table: Mapping[str, Iterable[str]], taken: set[int], plural: bool = True
+) -> list[Span]:
+    """Every word of ``table`` in the text, longest first, never two on the same characters.
+
+    ``plural``: an English word also matches with -s or -es ('benches'); not for colours, since
+    'oranges' are fruit."""
+    words = sorted(((w, key) for key, ws in table.items() for w in ws), key=lambda p: -len(p[0]))
+    found: list[Span] = []
+    for word, key in words:
+        pattern = (
+            re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}{'(?:e?s)?' if plural else ''}\b"
+        )
+        for m in re.finditer(pattern, lowered):
+            if not taken.intersection(range(m.start(), m.end())):
+                taken.update(range(m.start(), m.end()))
+                found.append((m.start(), m.end(), key))
+    return sorted(found)
+
+
+def _merge_group(spans: list[Span], text: str) -> list[Span]:
+    """'orange-fruit hair clip' is one clip: neighbours of one group joined by spaces are merged."""
+    group_of = {kind: g for g, kinds in GROUPS.items() for kind in kinds}
+    out: list[Span] = []
+    for span in spans:
+        if out:
+            start, end, kind = out[-1]
+            same = group_of.get(kind) is not None and group_of.get(kind) == group_of.get(span[2])
+            if same and not text[end : span[0]].strip(" -"):
+                out[-1] = (start, span[1], kind)
+                continue
+        out.append(span)
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The words of one prompt the renderer knows, by what they name."""
+
+    text: str
+    colours: list[tuple[int, RGB]]
+    garments: list[Span]
+    accessories: list[Span]
+    scenes: list[Span]
+    props: list[Span]
+    lights: list[Span]
+    brightness: list[Span]
+    known: set[int]  # positions of characters inside a known word
+
+
+def read(text: str) -> Reading:
+    lowered = text.lower()
+    painted: set[int] = set()  # colour words also belong to what they colour ('orange-fruit clip')
+    colours = [
+        (s, COLOURS[w]) for s, _, w in _find(lowered, {w: (w,) for w in COLOURS}, painted, plural=False)
+    ]
+    taken: set[int] = set()
+    accessories = _merge_group(_find(lowered, ACCESSORIES, taken), lowered)
+    garments = _find(lowered, GARMENTS, taken)
+    scenes = _find(lowered, SCENES, taken)
+    props = _find(lowered, PROPS, taken)
+    lights = _find(lowered, LIGHTS, taken)
+    brightness = _find(lowered, {w: (w,) for w in BRIGHTNESS}, taken, plural=False)
+    return Reading(text, colours, garments, accessories, scenes, props, lights, brightness, taken | painted)
+
+
+def _removing(lowered: str, start: int) -> bool:
+    before = lowered[max(0, start - 30) : start]
+    return bool(
+        re.search(
+            r"(\b(remove|without|no|take off|takes off|drop)\b|去掉|不要|摘掉|拿掉)\W*(\w+\W*){0,2}$", before
+        )
+    )
+
+
+def first_colour(text: str) -> RGB | None:
+    found = read(text).colours
+    return found[0][1] if found else None
+
+
+def _accessory_kind(item: str) -> str | None:
+    spans = read(item).accessories
+    return spans[0][2] if spans else None
+
+
+def _with_accessory(accessories: dict[str, RGB], kind: str, colour: RGB) -> dict[str, RGB]:
+    """Put on ``kind``, taking off whatever of its group (one hat, one hair ornament) was worn."""
+    for kinds in GROUPS.values():
+        if kind in kinds:
+            for other in kinds:
+                accessories.pop(other, None)
+    accessories[kind] = colour
+    return accessories
+
+
+def adjust(rgb: RGB, lightness: float, saturation: float) -> RGB:
+    """The colour made lighter or darker (and more or less vivid), in HLS."""
+    h, light, s = colorsys.rgb_to_hls(*(c / 255 for c in rgb))
+    light = light + (1 - light) * lightness if lightness > 0 else light * (1 + lightness)
+    s = min(1.0, max(0.0, s * saturation))
+    r, g, b = colorsys.hls_to_rgb(h, light, s)
+    return round(r * 255), round(g * 255), round(b * 255)
 
 
 def look_from_spec(spec: CharacterSpec) -> Look:
-    palette = [_hex(c) for c in spec.palette]
+    palette = [(int(c[1:3], 16), int(c[3:5], 16), int(c[5:7], 16)) for c in spec.palette]
     look = Look()
     hair = first_colour(spec.hair) or (palette[0] if palette else look.hair)
     hair_text = spec.hair.lower()
@@ -158,7 +173,7 @@ def look_from_spec(spec: CharacterSpec) -> Look:
         if any(w in hair_text for w in words):
             style = key
             break
-    outfit_colours = [rgb for _, rgb in _colour_words(spec.outfit)]
+    outfit_colours = [rgb for _, rgb in read(spec.outfit).colours]
     top = outfit_colours[0] if outfit_colours else (palette[1] if len(palette) > 1 else look.top)
     bottom = (
         outfit_colours[1] if len(outfit_colours) > 1 else (palette[2] if len(palette) > 2 else look.bottom)
@@ -167,13 +182,14 @@ def look_from_spec(spec: CharacterSpec) -> Look:
     bottom_kind = "skirt" if ("skirt" in outfit or "裙" in outfit or "dress" in outfit) else "pants"
     accessories: dict[str, RGB] = {}
     for item in spec.accessories:
-        for slot in ACCESSORIES:
-            if any(w in item.lower() for w in SLOTS[slot]):
-                accessories[slot] = first_colour(item) or (palette[0] if palette else (230, 80, 80))
+        kind = _accessory_kind(item)
+        if kind is not None:
+            fallback = ACCESSORY_COLOURS.get(kind) or (palette[0] if palette else DEFAULT_ACCESSORY_COLOUR)
+            _with_accessory(accessories, kind, first_colour(item) or fallback)
     blush = any(
         w in (spec.face + spec.notes + " ".join(spec.keep)).lower() for w in ("blush", "腮红", "红晕")
     )
-    look = replace(
+    return replace(
         look,
         hair=hair,
         hair_style=style,
@@ -184,41 +200,85 @@ def look_from_spec(spec: CharacterSpec) -> Look:
         blush=blush,
         eyes=first_colour(spec.eyes) or look.eyes,
     )
-    return look
 
 
 def scene_of(text: str) -> str | None:
-    lowered = text.lower()
-    for scene, words in SCENES.items():
-        for word in words:
-            if (word in lowered) if not word.isascii() else re.search(rf"\b{re.escape(word)}", lowered):
-                return scene
-    return None
+    scenes = read(text).scenes
+    return scenes[0][2] if scenes else None
+
+
+def _resolve(kind: str, worn: Mapping[str, RGB]) -> str:
+    """A word naming a whole group ('the hat', 'the clip') means the one already worn."""
+    group = GENERIC_KIND.get(kind)
+    if group is not None:
+        for other in GROUPS[group]:
+            if other in worn:
+                return other
+    return kind
 
 
 def apply_prompt(look: Look, prompt: str) -> Look:
-    """Follow an edit prompt where the renderer can: colour changes, accessories, the scene."""
+    """Follow an edit where the renderer can: colours, brightness, accessories, props, scene, light."""
+    r = read(prompt)
     lowered = prompt.lower()
     accessories = dict(look.accessories)
-    changes: dict[str, object] = {}
-    colours = _colour_words(prompt)
-    for pos, slot in _slot_positions(prompt):
-        # The colour nearest to the garment word, within a few words either side, applies to it.
-        near = [(abs(cpos - pos), rgb) for cpos, rgb in colours if abs(cpos - pos) <= 24]
-        removing = re.search(
-            rf"(remove|without|no|take off|去掉|不要)\W+(the\W+|a\W+)?\w*\W*{re.escape(SLOTS[slot][0])}",
-            lowered,
-        )
-        if slot in ACCESSORIES:
-            if removing:
-                accessories.pop(slot, None)
-                continue
-            accessories[slot] = min(near)[1] if near else accessories.get(slot, (220, 60, 60))
-        elif near:
-            changes[slot] = min(near)[1]
+    targets = [(s, g) for s, _, g in r.garments]
+    for start, _, kind in r.accessories:
+        kind = _resolve(kind, accessories)
+        if _removing(lowered, start):
+            accessories.pop(kind, None)
+        else:
+            colour = accessories.get(kind) or ACCESSORY_COLOURS.get(kind, DEFAULT_ACCESSORY_COLOUR)
+            _with_accessory(accessories, kind, colour)
+            targets.append((start, kind))
+    colours: dict[str, RGB] = {g: getattr(look, g) for g in GARMENTS}
+    colours.update(accessories)
+
+    def nearest(pos: int) -> str | None:
+        close = [(abs(tpos - pos), tpos, what) for tpos, what in targets if abs(tpos - pos) <= NEAR]
+        return min(close)[2] if close else None
+
+    for pos, rgb in r.colours:  # each colour goes to the garment nearest to it
+        what = nearest(pos)
+        if what is not None:
+            colours[what] = rgb
+    for pos, _, word in r.brightness:
+        what = nearest(pos)
+        if what is not None:
+            colours[what] = adjust(colours[what], *BRIGHTNESS[word])
+    changes: dict[str, object] = {g: colours[g] for g in GARMENTS}
+    accessories = {k: colours[k] for k in accessories}
     if "blush" in lowered or "腮红" in lowered:
         changes["blush"] = not re.search(r"(remove|without|no)\W+blush", lowered)
-    scene = scene_of(prompt)
-    if scene:
-        changes["scene"] = scene
-    return replace(look, accessories=accessories, **changes)  # type: ignore[arg-type]
+    props = list(look.props)
+    light = look.light
+    if r.scenes and r.scenes[0][2] != look.scene:
+        changes["scene"] = r.scenes[0][2]
+        props, light = [], "day"  # a new place: what stood in the old one stays there
+    for start, _, prop in r.props:
+        if _removing(lowered, start):
+            props = [p for p in props if p != prop]
+        elif prop not in props:
+            props.append(prop)
+    if r.lights:
+        light = r.lights[0][2]
+    return replace(look, accessories=accessories, props=tuple(props), light=light, **changes)  # type: ignore[arg-type]
+
+
+def not_drawn(look: Look, prompt: str) -> list[str]:
+    """The prompt's words the renderer drew nothing for, in order: unknown nouns, light indoors."""
+    r = read(prompt)
+    out: list[str] = []
+    for m in re.finditer(r"[a-z]+(?:'[a-z]+)?", prompt.lower()):
+        word = m.group()
+        if r.known.intersection(range(m.start(), m.end())) or len(word) < 3:
+            continue
+        if word in NEEDS_NOTHING or word.rstrip("s") in NEEDS_NOTHING or word.endswith("'s"):
+            continue
+        if len(word) > 4 and word.endswith(("ing", "ed", "ly")):
+            continue  # a verb or an adverb: how, not what
+        if word not in out:
+            out.append(word)
+    if r.lights and look.scene in INDOOR:
+        out.extend(text for s, e, _ in r.lights if (text := prompt[s:e].lower()) not in out)
+    return out
