@@ -46,13 +46,22 @@ def main() -> None:
             refs=[RefInput(front, "front", "front"), RefInput(outfit, "outfit", "outfit")],
             params=GenerationParams(aspect_ratio="4:3"),
         )
-        engine.send("little-orange", "on the beach", seed=101)
-        engine.send("little-orange", "add a blue scarf", seed=102)
-        engine.approve("little-orange", label="beach-scarf", note="scarf reads well")
-        engine.send("little-orange", "in the park", seed=103)
-        engine.approve("little-orange", label="park")
-        engine.reset("little-orange", checkpoint="beach-scarf", into="little-orange-r1")
-        engine.send("little-orange-r1", "in the snow", seed=104)
+        # The article's story, one scene a turn; the offline renderer draws each scene and prop.
+        engine.send("little-orange", "picking oranges in a supermarket", seed=101)
+        engine.send("little-orange", "reading a book on a park bench", seed=102)
+        engine.approve("little-orange", label="park-bench", note="book and bench read well")
+        engine.send("little-orange", "on the beach at sunset", seed=103)
+        engine.approve("little-orange", label="beach-sunset")
+        engine.send("little-orange", "baking cookies in the kitchen with an apron", seed=104)
+        engine.send(
+            "little-orange",
+            "in a room decorated for Christmas, wearing a Santa hat, without the apron",
+            seed=105,
+        )
+        engine.approve("little-orange", label="christmas")
+        engine.reset("little-orange", checkpoint="beach-sunset", into="little-orange-r1")
+        engine.send("little-orange-r1", "under the cherry blossoms", seed=106)
+        engine.send("little-orange-r1", "make the hoodie brighter", seed=107)
 
         blue_spec = HOME / "little-blue.toml"
         engine.new_session(

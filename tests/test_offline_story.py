@@ -241,6 +241,8 @@ def test_send_through_the_cli_is_deterministic_and_names_what_it_drew(isolated_h
         for n in ("a", "b")
     ]
     assert docs[0]["images"][0]["sha256"] == docs[1]["images"][0]["sha256"]
+    again = json.loads(cli("send", "a", "reading a book on a park bench", "--seed", "7", "--json").out)
+    assert again["images"][0]["sha256"] == docs[0]["images"][0]["sha256"]  # twice in one session too
     assert "park with book, bench" in docs[0]["reply_text"]
     odd = json.loads(cli("send", "a", "riding a dragon", "--seed", "7", "--json").out)
     assert odd["reply_text"].endswith("Not drawn: dragon.")

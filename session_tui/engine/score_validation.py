@@ -91,7 +91,7 @@ LITTLE_ORANGE = CharacterSpec(
     eyes="big brown eyes",
     face="round face with blush",
     outfit="orange hoodie and white skirt",
-    accessories=["orange hair accessory"],
+    accessories=["orange-fruit hair clip"],
     palette=["#FF8C00", "#FFA500", "#FFFFFF", "#FFE4B5"],
     keep=["same orange pigtails", "same blush", "same orange hoodie and white skirt"],
 )
