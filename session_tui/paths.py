@@ -51,6 +51,11 @@ class Home:
         return self.root / ".logs"
 
     @property
+    def screenshots_dir(self) -> Path:
+        """Where the TUI's Screenshot command saves (SVG files)."""
+        return self.root / ".screenshots"
+
+    @property
     def cache_dir(self) -> Path:
         """What can be computed again (scaled copies of large inputs); deleting it only costs time."""
         return self.root / ".cache"

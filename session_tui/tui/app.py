@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PIL import Image as PILImage
@@ -33,6 +35,9 @@ class SessionTuiApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "session-tui"
     COMMANDS = App.COMMANDS | {ScreenCommands}
+    # Classes every screen gets by the terminal's size; app.tcss lays screens out by them.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "explain", "Help", tooltip="Explain the focused area and its keys"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; everything is already saved"),
@@ -81,6 +86,27 @@ class SessionTuiApp(App[None]):
     def go_home(self) -> None:
         while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
             self.pop_screen()
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """Save into the home's screenshots folder (``session-tui paths`` names it), never into a
+        ~/Downloads that may not exist, and say where."""
+        folder = Path(path) if path else self.engine.home.screenshots_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notify(f"Could not create {folder}: {exc.strerror}.", title="Screenshot", severity="error")
+            return None
+        name = filename or f"{self.title} {datetime.now():{time_format or '%Y-%m-%dT%H_%M_%S'}}.svg"
+        target = folder / name
+        try:
+            target.write_text(self.export_screenshot(), encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"Could not write {target}: {exc.strerror}.", title="Screenshot", severity="error")
+            return None
+        self.notify(f"Saved {target}", title="Screenshot", timeout=8)
+        return str(target)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, (Input, TextArea)):

@@ -28,3 +28,22 @@ class GenerationFailed(Message):
         self.title = title
         self.reason = reason
         self.cancelled = cancelled
+
+
+class SeriesProgress(Message):
+    """A scene of a series started, was drawn, failed or was skipped; ``session`` as read after it."""
+
+    def __init__(self, text: str, session: Session | None) -> None:
+        super().__init__()
+        self.text = text
+        self.session = session
+
+
+class SeriesEnded(Message):
+    """The series finished, stopped or failed; ``summary`` says which in one sentence."""
+
+    def __init__(self, summary: str, session: Session | None, *, ok: bool) -> None:
+        super().__init__()
+        self.summary = summary
+        self.session = session
+        self.ok = ok

@@ -30,8 +30,8 @@ async def test_lists_sessions_with_lineage_and_filters_as_you_type(engine: Engin
         assert isinstance(app.screen, HomeScreen)
         assert rows(app) == ["blue", "orange", "orange-2"]
         table = app.screen.query_one("#sessions", DataTable)
-        assert "→ orange-2" in str(table.get_row_at(1)[5])
-        assert "← orange" in str(table.get_row_at(2)[5])
+        assert "→ orange-2" in str(table.get_row_at(1)[1])
+        assert "← orange" in str(table.get_row_at(2)[1])
         assert "offline renderer" in app.sub_title
         await pilot.press(*"ora")
         assert rows(app) == ["orange", "orange-2"]

@@ -138,7 +138,7 @@ async def test_reset_is_suggested_past_the_configured_threshold(home, make_app) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         bar = str(app.screen.query_one("#session-bar").render())
-        assert "reset suggested at 2" in bar and "ctrl+r resets" not in bar
+        assert "reset at 2" in bar and "ctrl+r resets" not in bar
         await pilot.press(*"again", "enter")
         await settle(pilot)
         assert "ctrl+r resets by promotion" in str(app.screen.query_one("#session-bar").render())

@@ -15,6 +15,7 @@ from session_tui.domain.model import Session
 from session_tui.engine.views import SessionSummary
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine, tui_of
 from session_tui.tui.screens.confirm import ConfirmScreen
+from session_tui.tui.screens.lineage import LineageScreen
 from session_tui.tui.screens.new_session import NewSessionScreen, NewSessionValues
 
 
@@ -27,19 +28,21 @@ def lineage(summary: SessionSummary, children: list[str]) -> str:
     return "  ".join(parts)
 
 
-COLUMNS = ("Session", "Provider / model", "Turns", "Checkpoints", "Last change", "Lineage")
+# Lineage second, so a narrow terminal shows it without scrolling sideways.
+COLUMNS = ("Session", "Lineage", "Turns", "Checkpoints", "Provider / model", "Last change")
+MAX_WIDTHS = (32, 36, 5, 11, 36, 16)
 
 
 def row_of(s: SessionSummary, children: list[str]) -> list[Text]:
     if s.error:
-        return [Text(s.name), Text(f"damaged: {s.error}", "red"), Text(), Text(), Text(), Text()]
+        return [Text(s.name), Text(), Text(), Text(), Text(f"damaged: {s.error}", "red"), Text()]
     return [
         Text(s.name, "bold"),
-        Text(f"{s.provider} / {s.model}"),
+        Text(lineage(s, children)),
         Text(str(s.turns)),
         Text(str(s.checkpoints)),
+        Text(f"{s.provider} / {s.model}"),
         Text(f"{s.modified_at:%Y-%m-%d %H:%M}"),
-        Text(lineage(s, children)),
     ]
 
 
@@ -58,6 +61,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
 
 - Type to **filter**; **Up/Down** move; **Enter** opens the highlighted session.
 - **ctrl+n** creates a session; **F8** deletes the highlighted one after you confirm.
+- **F6** shows the highlighted session's family as a tree; Enter there opens one.
 - **ctrl+p** lists every action; **F1** explains the focused area.
 """
 
@@ -66,6 +70,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         Binding("enter", "open", "Open", tooltip="Open the highlighted session"),
         Binding("f8", "delete", "Delete", tooltip="Delete the highlighted session (asks first)"),
         Binding("f5", "refresh", "Refresh", tooltip="Read the sessions again"),
+        Binding("f6", "lineage", "Lineage", tooltip="The highlighted session's family as a tree"),
         Binding("down", "cursor(1)", "Next", show=False),
         Binding("up", "cursor(-1)", "Previous", show=False),
     ]
@@ -112,7 +117,7 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         table.clear(columns=True)
         for i, label in enumerate(COLUMNS):
             width = max([len(label), *(r[i].cell_len for r in rows)])
-            table.add_column(label, width=min(width, 60))
+            table.add_column(label, width=min(width, MAX_WIDTHS[i]))
         for s, row in zip(shown, rows, strict=True):
             table.add_row(*row, key=s.name)
         names = [s.name for s in shown]
@@ -198,6 +203,18 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             answered,
         )
 
+    def action_lineage(self) -> None:
+        name = self.highlighted()
+        if name is None:
+            self.notify("No session to show the lineage of yet.", severity="warning")
+            return
+
+        def chosen(picked: str | None) -> None:
+            if picked is not None:
+                tui_of(self).open_session(picked)
+
+        self.app.push_screen(LineageScreen(name), chosen)
+
     def _deleted(self, name: str) -> None:
         self.notify(f"Deleted session {name!r}.")
         self.action_refresh()
@@ -210,4 +227,5 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             PaletteCommand("Open session", "Open the highlighted session", "open"),
             PaletteCommand("Delete session", "Delete the highlighted session (asks first)", "delete"),
             PaletteCommand("Refresh sessions", "Read the list of sessions again", "refresh"),
+            PaletteCommand("Lineage tree", "The highlighted session's family; Enter opens (F6)", "lineage"),
         ]

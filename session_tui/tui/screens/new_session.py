@@ -11,7 +11,7 @@ from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
 
 from session_tui.domain.model import Session
-from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES, SEED_MAX
 from session_tui.engine.refs import RefInput
 from session_tui.errors import InvalidInput
 from session_tui.tui.screens.form import FormScreen
@@ -38,6 +38,16 @@ def parse_seed(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise InvalidInput(f"Seed {text!r} is not a whole number; leave it empty for a random one.") from None
+
+
+def check_seed(text: str) -> int | None:
+    """``parse_seed`` and the range, so a seed the engine would refuse never reaches a send."""
+    seed = parse_seed(text)
+    if seed is not None and not 0 <= seed <= SEED_MAX:
+        raise InvalidInput(
+            f"Seed {seed} is out of range; use 0 to {SEED_MAX}, or leave it empty for a random one."
+        )
+    return seed
 
 
 class NewSessionScreen(FormScreen[NewSessionValues, Session]):

@@ -12,19 +12,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, ListView, Static
 
 from session_tui.domain.model import Checkpoint, Session, Turn
+from session_tui.engine.costs import CostBook, session_cost
+from session_tui.engine.series import Event as SeriesEvent
+from session_tui.engine.series import load_scenes, run_series
 from session_tui.errors import Cancelled, InvalidInput, SessionTuiError
-from session_tui.tui.messages import GenerationFailed, GenerationFinished
+from session_tui.tui.messages import GenerationFailed, GenerationFinished, SeriesEnded, SeriesProgress
 from session_tui.tui.screens.base import PaletteCommand, engine_of, notify_error, run_engine, tui_of
-from session_tui.tui.screens.new_session import parse_seed
+from session_tui.tui.screens.compare import Pick
+from session_tui.tui.screens.gallery import GalleryScreen
+from session_tui.tui.screens.lineage import LineageScreen
+from session_tui.tui.screens.new_session import check_seed
+from session_tui.tui.screens.series import SeriesPlan, SeriesScreen, SeriesValues, typed_scenes
 from session_tui.tui.screens.session_actions import SessionActions
 from session_tui.tui.screens.session_state import SessionState, read_state
 from session_tui.tui.widgets.checkpoints import CheckpointsPanel
 from session_tui.tui.widgets.conversation import Conversation
 from session_tui.tui.widgets.generation_status import GenerationStatus
 from session_tui.tui.widgets.param_bar import ParamBar
+from session_tui.tui.widgets.picture_pane import PicturePane
 from session_tui.tui.widgets.prompt_input import PromptInput
 from session_tui.tui.widgets.references import ReferencesPanel
 from session_tui.tui.widgets.session_bar import SessionBar
@@ -43,6 +52,7 @@ BUSY_ACTIONS = frozenset(
         "export",
         "home",
         "reload",
+        "series",
     }
 )
 
@@ -51,23 +61,62 @@ class SessionScreen(SessionActions):
     HELP = """
 ## Session
 The conversation with the image model. Type in the prompt and press **Enter**; the image arrives
-as a new turn. Select a turn in the conversation (Tab to it, then Up/Down) to approve, promote or
-fork from it; otherwise these act on the newest image.
+as a new turn and is shown large in the picture pane. Select a turn in the conversation (**ctrl+t**
+or Tab goes there, then Up/Down) to see its picture, approve, promote or fork from it; otherwise
+these act on the newest image. Tab goes prompt → conversation → panels → parameters.
+
+**F5** opens the gallery (mark two to four pictures with Space and compare them side by side),
+**F6** the lineage tree (the sessions this one came from and those made from it). On a narrow
+terminal the references and checkpoints panels are a drawer: **ctrl+b** opens and closes it.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", tooltip="Cancel the image being drawn; the prompt is kept"),
+        # The footer shows the first few (it must fit 80 columns with F1 in it); F1 lists them all.
+        Binding("escape", "cancel", "Stop", tooltip="Cancel the image being drawn (or stop a series)"),
+        Binding("f1", "app.explain", "Help", tooltip="Explain the focused area and its keys"),
         Binding(
             "ctrl+s", "approve", "Approve", tooltip="Save the selected (or newest) image as a checkpoint"
         ),
         Binding("ctrl+r", "reset", "Reset", tooltip="Reset by promotion: a fresh session from a checkpoint"),
-        Binding("ctrl+f", "fork", "Fork", tooltip="Continue from the selected turn in a new session"),
-        Binding("f2", "character", "Character", tooltip="View and edit the character spec"),
-        Binding("f3", "add_reference", "Add ref", tooltip="Add a reference image from a path"),
-        Binding("f4", "export", "Export", tooltip="Export checkpoints to a folder or a zip"),
-        Binding("ctrl+g", "view_image", "View", tooltip="Show the selected (or newest) image full size"),
-        Binding("f5", "reload", "Reload", show=False, tooltip="Read the session from disk again"),
-        Binding("ctrl+o", "home", "Sessions", tooltip="Back to the list of sessions"),
+        Binding("f5", "gallery", "Gallery", tooltip="The session's pictures as a grid; mark some to compare"),
+        # priority: the prompt (a TextArea) binds F6 and F7 to select line / select all.
+        Binding(
+            "f6",
+            "lineage",
+            "Lineage",
+            priority=True,
+            tooltip="The session's family: parents and children as a tree",
+        ),
+        Binding(
+            "ctrl+f", "fork", "Fork", show=False, tooltip="Continue from the selected turn in a new session"
+        ),
+        Binding("f2", "character", "Character", show=False, tooltip="View and edit the character spec"),
+        Binding("f3", "add_reference", "Add ref", show=False, tooltip="Add a reference image from a path"),
+        Binding("f4", "export", "Export", show=False, tooltip="Export checkpoints to a folder or a zip"),
+        Binding(
+            "f7",
+            "series",
+            "Series",
+            show=False,
+            priority=True,
+            tooltip="Draw a scenes file (or typed scenes) as a series",
+        ),
+        Binding(
+            "ctrl+g",
+            "view_image",
+            "View",
+            show=False,
+            tooltip="Show the selected (or newest) image full size",
+        ),
+        Binding("ctrl+t", "focus_conversation", "Turns", show=False, tooltip="Go to the conversation"),
+        Binding(
+            "ctrl+b",
+            "toggle_panels",
+            "Panels",
+            show=False,
+            tooltip="Open or close the references and checkpoints",
+        ),
+        Binding("ctrl+o", "home", "Sessions", show=False, tooltip="Back to the list of sessions"),
     ]
 
     def __init__(self, name: str, opening: SessionState | None = None) -> None:
@@ -79,6 +128,7 @@ fork from it; otherwise these act on the newest image.
         self.cancel_event: threading.Event | None = None
         self.generating = False
         self.reset_suggested = False
+        self.series_stop: threading.Event | None = None  # set: stop the series after this scene
 
     @property
     def session(self) -> Session | None:
@@ -89,17 +139,22 @@ fork from it; otherwise these act on the newest image.
         yield SessionBar(id="session-bar")
         yield ParamBar(engine_of(self).config.profile_names(), id="param-bar")
         with Horizontal(id="session-body"):
-            yield Conversation(id="conversation")
+            with Horizontal(id="session-main"):
+                yield Conversation(id="conversation")
+                yield PicturePane(id="picture")
             with Vertical(id="sidebar"):
                 yield ReferencesPanel(id="references")
                 yield CheckpointsPanel(id="checkpoints")
         yield Static("", id="last-export")
         yield GenerationStatus(id="generation-status")
         yield PromptInput(id="prompt")
-        yield Footer(compact=True)  # compact: every key, F1 included, fits in 120 columns
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = self.session_name
+        conversation = self.query_one(Conversation)
+        book = CostBook(engine_of(self).config)
+        conversation.cost_of = lambda turn: book.turn_cost(turn).text()
         self.query_one(PromptInput).focus()
         if self._opening is not None:
             opening, self._opening = self._opening, None
@@ -177,6 +232,8 @@ fork from it; otherwise these act on the newest image.
             self.query_one(PromptInput).set_history(session.prompts)
         else:
             conversation.sync(session)
+        self._show_picture()
+        self._read_cost()
         for warning in session.warnings:
             self.notify(warning, title="Session read with problems", severity="warning")
         self.refresh_bindings()
@@ -197,11 +254,18 @@ fork from it; otherwise these act on the newest image.
             return
         if self.state is None:
             return
-        params = self.query_one(ParamBar).current()
+        bar = self.query_one(ParamBar)
+        params = bar.current()
         try:
-            seed = parse_seed(self.query_one("#param-seed", Input).value)
+            seed = check_seed(self.query_one("#param-seed", Input).value)
         except InvalidInput as exc:
-            notify_error(self, exc)
+            kept = bar.restore_seed() or "random"
+            self.notify(
+                f"{exc.message} The last good seed ({kept}) is back; press Enter again to send.",
+                title="Seed refused",
+                severity="error",
+                timeout=8,
+            )
             return
         if seed is not None:
             params["seed"] = seed
@@ -300,6 +364,10 @@ fork from it; otherwise these act on the newest image.
         prompt.focus()
 
     def action_cancel(self) -> None:
+        if self.series_stop is not None and not self.series_stop.is_set():
+            self.series_stop.set()  # the series stops once the scene being drawn is in
+            self.query_one(GenerationStatus).note("Stopping after the current scene")
+            return
         if self.cancel_event is not None and not self.cancel_event.is_set():
             self.cancel_event.set()
             self.query_one(GenerationStatus).note("Cancelling")
@@ -319,16 +387,23 @@ fork from it; otherwise these act on the newest image.
             "provider": lambda: engine.set_provider(name, value),
             "aspect_ratio": lambda: engine.set_params(name, aspect_ratio=value),
             "image_size": lambda: engine.set_params(name, image_size=value),
-            "seed": lambda: engine.set_seed(name, parse_seed(value)),
+            "seed": lambda: engine.set_seed(name, check_seed(value)),
         }
         bar = self.query_one(ParamBar)
 
         def failed(exc: SessionTuiError) -> None:
-            notify_error(self, exc)
             if event.field == "seed":
-                bar.mark_invalid("seed")
-            elif self.session is not None:
-                bar.show(self.session.header)
+                kept = bar.restore_seed() or "random"
+                self.notify(
+                    f"{exc.message} The last good seed ({kept}) is back.",
+                    title=exc.title,
+                    severity="error",
+                    timeout=8,
+                )
+            else:
+                notify_error(self, exc)
+                if self.session is not None:
+                    bar.show(self.session.header)
 
         def saved(_: object) -> None:
             self.notify(f"Saved {event.field.replace('_', ' ')}: {value or 'random'}.", timeout=3)
@@ -384,6 +459,19 @@ fork from it; otherwise these act on the newest image.
             PaletteCommand("Cancel generation", "Stop the image being drawn; the prompt is kept", "cancel"),
             PaletteCommand("Reload session", "Read the session from disk again", "reload"),
             PaletteCommand("Back to sessions", "The list of saved sessions", "home"),
+            PaletteCommand(
+                "Gallery and compare", "The pictures as a grid; mark 2-4 to compare (F5)", "gallery"
+            ),
+            PaletteCommand(
+                "Lineage tree", "Parents and children of this session; Enter opens (F6)", "lineage"
+            ),
+            PaletteCommand(
+                "Run a series", "Draw a scenes file or typed scenes, one turn each (F7)", "series"
+            ),
+            PaletteCommand(
+                "Toggle panels", "Open or close the references and checkpoints (ctrl+b)", "toggle_panels"
+            ),
+            PaletteCommand("Help", "Explain the focused area and its keys (F1)", "app.explain"),
             PaletteCommand("Focus prompt", "Type the next prompt", "focus_prompt"),
             PaletteCommand("Focus conversation", "Select turns with Up/Down", "focus_conversation"),
         ]
@@ -393,6 +481,45 @@ fork from it; otherwise these act on the newest image.
 
     def action_focus_conversation(self) -> None:
         self.query_one(Conversation).focus()
+
+    def action_toggle_panels(self) -> None:
+        self.toggle_class("-panels-toggled")
+        if self._panels_shown():
+            self.call_after_refresh(self.query_one("#refs-list").focus)
+        elif self.focused is not None and self.query_one("#sidebar") in self.focused.ancestors:
+            self.query_one(PromptInput).focus()
+
+    def _panels_shown(self) -> bool:
+        return self.has_class("-wide") != self.has_class("-panels-toggled")
+
+    @property
+    def focus_chain(self) -> list[Widget]:
+        """Tab order: the prompt, the conversation, the panels, then the parameter bar."""
+        order = ("prompt", "conversation", "sidebar", "param-bar")
+
+        def rank(widget: Widget) -> int:
+            ids = {widget.id, *(a.id for a in widget.ancestors)}
+            return next((n for n, name in enumerate(order) if name in ids), len(order))
+
+        return sorted(super().focus_chain, key=rank)
+
+    # -- the picture pane and the cost ----------------------------------------------------------
+    @on(Conversation.Selected)
+    def _turn_selected(self, event: Conversation.Selected) -> None:
+        event.stop()
+        self._show_picture()
+
+    def _show_picture(self) -> None:
+        self.query_one(PicturePane).show(self.session_name, self.target_turn(need_image=True))
+
+    def _read_cost(self) -> None:
+        """The session's total cost, read off the UI thread (every turn's usage, not only those shown)."""
+        engine, name = engine_of(self), self.session_name
+        run_engine(
+            self,
+            lambda: session_cost(engine, name),
+            lambda cost: self.query_one(SessionBar).show_cost(cost.text()),
+        )
 
     async def action_jump(self) -> None:
         cp = self.query_one(CheckpointsPanel).highlighted()
@@ -406,6 +533,109 @@ fork from it; otherwise these act on the newest image.
 
     def action_home(self) -> None:
         tui_of(self).go_home()
+
+    # -- gallery, lineage, series ---------------------------------------------------------------
+    def action_gallery(self) -> None:
+        self.app.push_screen(GalleryScreen(self.session_name), self._gallery_done)
+
+    def _gallery_done(self, result: tuple[str, Pick] | None) -> None:
+        if result is None:
+            return
+        what, pick = result
+        if what == "approve":
+            self.approve_turn(pick.turn)
+        elif pick.checkpoint is not None:
+            cp = pick.checkpoint
+            self.promote(f"checkpoint {cp.id}" + (f" ({cp.label})" if cp.label else ""), cp, None)
+        else:
+            self.promote(f"the image of turn {pick.turn.index}", None, pick.turn)
+
+    def action_lineage(self) -> None:
+        self.app.push_screen(LineageScreen(self.session_name), self._lineage_done)
+
+    def _lineage_done(self, name: str | None) -> None:
+        if name is not None and name != self.session_name:
+            tui_of(self).replace_session(name)
+
+    def action_series(self) -> None:
+        if self.generating:
+            self.notify("A turn is being drawn; wait for it or press Esc to cancel it.", severity="warning")
+            return
+
+        def read(v: SeriesValues) -> SeriesPlan:
+            return SeriesPlan(load_scenes(v.path) if v.path else typed_scenes(v.typed), v.series)
+
+        self.app.push_screen(SeriesScreen("tui", read), self._start_series)
+
+    def _start_series(self, plan: SeriesPlan | None) -> None:
+        if plan is None:
+            return
+        self.cancel_event, self.series_stop = threading.Event(), threading.Event()
+        self._set_generating(True)
+        self.query_one(GenerationStatus).start(
+            f"Series {plan.series!r}: {len(plan.scenes)} scene(s)", "Esc stops after this scene"
+        )
+        self.series_worker(plan, self.cancel_event, self.series_stop, self.recent() + len(plan.scenes))
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def series_worker(
+        self, plan: SeriesPlan, cancel: threading.Event, stop: threading.Event, recent: int
+    ) -> None:
+        engine, name = engine_of(self), self.session_name
+
+        def on_event(event: SeriesEvent) -> None:
+            where = f"scene {event.position}/{event.total}"
+            ended = event.kind in ("done", "failed")
+            if ended and stop.is_set():
+                cancel.set()  # the scene is in: no next one starts
+            text = {
+                "start": f"{where}: drawing {event.scene.title!r}",
+                "done": f"{where} drawn",
+                "failed": f"{where} failed: {event.error}",
+                "skip": f"{where} already drawn, skipped",
+            }.get(event.kind, where)
+            self.post_message(SeriesProgress(text, self._quiet_load(recent) if ended else None))
+
+        try:
+            result = run_series(
+                engine, name, plan.scenes, series=plan.series, on_event=on_event, cancel=cancel
+            )
+        except KeyboardInterrupt:
+            summary, ok = f"Series {plan.series!r} stopped; run it again to resume where it stopped.", True
+        except SessionTuiError as exc:
+            summary, ok = exc.message, False
+        except Exception as exc:
+            summary, ok = f"Unexpected {type(exc).__name__}: {exc}", False
+        else:
+            left = len(plan.scenes) - len(result.rendered) - len(result.skipped) - len(result.failed)
+            summary = (
+                f"Series {plan.series!r} stopped after {len(result.rendered)} drawn; "
+                f"{left} left, run it again to resume. "
+                if stop.is_set() and left > 0
+                else ""
+            ) + (
+                f"Series {plan.series!r}: {len(result.rendered)} drawn, {len(result.skipped)} already drawn"
+                + (f", {len(result.failed)} failed" if result.failed else "")
+                + "."
+            )
+            ok = not result.failed
+        self.post_message(SeriesEnded(summary, self._quiet_load(recent), ok=ok))
+
+    @on(SeriesProgress)
+    def _series_progress(self, message: SeriesProgress) -> None:
+        self.query_one(GenerationStatus).note(message.text)
+        if message.session is not None:
+            self._refresh_session(message.session)
+
+    @on(SeriesEnded)
+    def _series_ended(self, message: SeriesEnded) -> None:
+        self.series_stop = None
+        self._set_generating(False)
+        if message.session is not None:
+            self._refresh_session(message.session)
+        self.notify(
+            message.summary, title="Series", severity="information" if message.ok else "error", timeout=10
+        )
 
     def default_export_dir(self) -> Path:
         return Path.cwd() / f"{self.session_name}-export"

@@ -56,6 +56,10 @@ class SessionActions(Screen[None]):
         if turn is None:
             self.notify("No turn has an image to approve yet.", severity="warning")
             return
+        self.approve_turn(turn)
+
+    def approve_turn(self, turn: Turn) -> None:
+        """Ask for a label and a note, then save ``turn``'s image as a checkpoint."""
         if turn.status != "ok" or not turn.images:
             self.notify(
                 f"Turn {turn.index} has no image to approve ({turn.status}); select another turn.",
@@ -107,7 +111,12 @@ class SessionActions(Screen[None]):
         if source is None or self.state is None:
             self.notify("Nothing to promote yet: draw an image (and approve it) first.", severity="warning")
             return
-        what, cp, turn = source
+        self.promote(*source)
+
+    def promote(self, what: str, cp: Checkpoint | None, turn: Turn | None) -> None:
+        """Reset by promotion from checkpoint ``cp`` or, without one, from ``turn``'s image."""
+        if self.state is None:
+            return
         if cp is not None:
             image: ImageRef = cp.image
         elif turn is not None:

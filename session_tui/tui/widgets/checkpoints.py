@@ -26,9 +26,9 @@ class CheckpointItem(ListItem):
             f" {cp.label}" if cp.label else "",
             (f" · turn {cp.turn}", "dim"),
         )
-        if cp.note:
-            text.append(f"\n{cp.note}", "italic")
         yield Static(text)
+        if cp.note:  # its own indented block, so a long note does not wrap under the star
+            yield Static(Text(cp.note, "italic"), classes="checkpoint-note")
 
 
 class CheckpointsPanel(Vertical):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -34,14 +35,19 @@ Every turn of the session: what you asked, the image that came back, the reply, 
 the provider, the time taken and the status. Long sessions show their newest turns; press
 **Show earlier turns** at the top for more.
 
-- **Up / Down** select a turn; **Enter** shows its image full size.
+- **Up / Down** select a turn; its picture is shown large in the picture pane; **Enter** shows it
+  full size; **e** expands (or collapses) a long prompt.
 - With a turn selected, **ctrl+s** approves it, **ctrl+r** promotes it, **ctrl+f** forks from it.
+- **ctrl+t** comes here from anywhere on the screen; Tab goes prompt → conversation → panels.
 """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "select_previous", "Previous turn", tooltip="Select the turn above"),
-        Binding("down", "select_next", "Next turn", tooltip="Select the turn below"),
+        Binding("up", "select_previous", "Previous turn", show=False, tooltip="Select the turn above"),
+        Binding("down", "select_next", "Next turn", show=False, tooltip="Select the turn below"),
         Binding("enter", "view", "View image", tooltip="Show the selected turn's image full size"),
+        Binding(
+            "e", "expand", "Expand prompt", show=False, tooltip="Show all of a long prompt, or cut it again"
+        ),
     ]
 
     selected: reactive[int | None] = reactive(None)
@@ -50,6 +56,13 @@ the provider, the time taken and the status. Long sessions show their newest tur
         def __init__(self, index: int) -> None:
             super().__init__()
             self.index = index
+
+    class Selected(Message):
+        """The selected turn changed (None: nothing selected, actions go to the newest image)."""
+
+        def __init__(self, turn: Turn | None) -> None:
+            super().__init__()
+            self.turn = turn
 
     class EarlierWanted(Message):
         """Turns older than those read are to be shown: read the session again, ``wanted`` turns deep."""
@@ -66,6 +79,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
         self.wanted = FIRST_READ
         self._paging: bool | None = None  # a page above the turns read was asked for (keep_place)
         self._reveal: int | None = None  # a turn to select once it has been read
+        self.cost_of: Callable[[Turn], str] = _no_cost  # the screen sets the cost estimate's text
 
     def on_mount(self) -> None:
         self.anchor()  # stay at the newest turn, so the first paint draws only the last images
@@ -127,9 +141,9 @@ the provider, the time taken and the status. Long sessions show their newest tur
         for turn in self._turns[self._first_shown :]:
             view = views.get(turn.index)
             if view is None:
-                new.append(TurnView(self.session_name, turn, self._cps(turn)))
+                new.append(TurnView(self.session_name, turn, self._cps(turn), self.cost_of(turn)))
             else:
-                view.update(turn, self._cps(turn))
+                view.update(turn, self._cps(turn), self.cost_of(turn))
         if new:
             self.mount_all(new)
             self.selected = None  # actions go to the newest image again
@@ -154,7 +168,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
             pending.remove()
 
     def _views(self, turns: list[Turn]) -> list[TurnView]:
-        return [TurnView(self.session_name, t, self._cps(t)) for t in turns]
+        return [TurnView(self.session_name, t, self._cps(t), self.cost_of(t)) for t in turns]
 
     def _update_empty_note(self) -> None:
         notes = list(self.query_children("#no-turns").results(Static))
@@ -247,6 +261,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
                 view.set_class(on_, "-selected")
         if new is not None:
             self._scroll_to_selected()
+        self.post_message(self.Selected(self.selected_turn()))
 
     def selected_turn(self) -> Turn | None:
         return next((t for t in self._turns if t.index == self.selected), None)
@@ -273,6 +288,13 @@ the provider, the time taken and the status. Long sessions show their newest tur
     async def action_select_next(self) -> None:
         await self._step(1)
 
+    def action_expand(self) -> None:
+        view = self.view_of(self.selected) if self.selected is not None else None
+        if view is None:
+            self.app.notify("Select a turn with Up/Down first.", severity="warning")
+        elif not view.toggle_prompt():
+            self.app.notify("This turn's prompt is shown in full already.", timeout=3)
+
     def action_view(self) -> None:
         if self.selected is not None:
             self.post_message(self.ViewRequested(self.selected))
@@ -281,3 +303,7 @@ the provider, the time taken and the status. Long sessions show their newest tur
     def _clicked(self, event: TurnView.Clicked) -> None:
         self.selected = event.index
         self.focus()
+
+
+def _no_cost(turn: Turn) -> str:
+    return ""

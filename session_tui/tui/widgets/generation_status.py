@@ -21,11 +21,13 @@ class GenerationStatus(Widget):
         super().__init__(id=id)
         self._started = 0.0
         self._text = ""
+        self._hint = "Esc cancels"
         self._timer: Timer | None = None
 
-    def start(self, what: str) -> None:
+    def start(self, what: str, hint: str = "Esc cancels") -> None:
         self._started = time.monotonic()
         self._text = what
+        self._hint = hint
         self.add_class("-active")
         if self._timer is None:
             self._timer = self.set_interval(0.2, self.refresh)
@@ -49,4 +51,6 @@ class GenerationStatus(Widget):
     def render(self) -> RenderResult:
         elapsed = time.monotonic() - self._started
         frame = SPINNER[int(elapsed * 5) % len(SPINNER)]
-        return Text.assemble((f"{frame} ", "yellow"), self._text, (f" · {elapsed:.1f}s · Esc cancels", "dim"))
+        return Text.assemble(
+            (f"{frame} ", "yellow"), self._text, (f" · {elapsed:.1f}s · {self._hint}", "dim")
+        )

@@ -19,8 +19,11 @@ class ParamBar(Horizontal):
 ## Parameters
 What the next turn is sent with, saved as the session's defaults: the **provider** profile, the
 **aspect ratio**, the **image size** (1K, 2K or 4K) and the **seed** (empty for a random one;
-recorded on every turn even where the provider does not honour it). A value the provider does not
-accept is refused with the reason and the saved value comes back.
+recorded on every turn even where the provider does not honour it; 0 to 4294967295). A value the
+provider does not accept, or a seed out of range, is refused with the reason and the last good value
+comes back, so the next send is never blocked by it.
+
+On a narrow terminal the bar takes two lines: provider and ratio, then size and seed.
 """
 
     class Changed(Message):
@@ -37,14 +40,19 @@ accept is refused with the reason and the saved value comes back.
         self._header: SessionHeader | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("Provider", classes="param-label")
-        yield Select([(p, p) for p in self._profiles], id="param-provider", allow_blank=False, compact=True)
-        yield Label("Ratio", classes="param-label")
-        yield Select([(r, r) for r in ASPECT_RATIOS], id="param-ratio", allow_blank=False, compact=True)
-        yield Label("Size", classes="param-label")
-        yield Select([(s, s) for s in IMAGE_SIZES], id="param-size", allow_blank=False, compact=True)
-        yield Label("Seed", classes="param-label")
-        yield Input(placeholder="random", id="param-seed", compact=True, max_length=12)
+        # Two groups: side by side when wide, one above the other when narrow (see app.tcss).
+        with Horizontal(classes="param-group"):
+            yield Label("Provider", classes="param-label")
+            yield Select(
+                [(p, p) for p in self._profiles], id="param-provider", allow_blank=False, compact=True
+            )
+            yield Label("Ratio", classes="param-label")
+            yield Select([(r, r) for r in ASPECT_RATIOS], id="param-ratio", allow_blank=False, compact=True)
+        with Horizontal(classes="param-group"):
+            yield Label("Size", classes="param-label")
+            yield Select([(s, s) for s in IMAGE_SIZES], id="param-size", allow_blank=False, compact=True)
+            yield Label("Seed", classes="param-label")
+            yield Input(placeholder="random", id="param-seed", compact=True, max_length=12)
 
     def show(self, header: SessionHeader) -> None:
         """Display ``header``'s values without announcing them as changes."""
@@ -97,6 +105,15 @@ accept is refused with the reason and the saved value comes back.
         if text != saved:
             self.post_message(self.Changed("seed", text))
 
-    def mark_invalid(self, field: str) -> None:
-        if field == "seed":
-            self.query_one("#param-seed", Input).add_class("-invalid")
+    def saved_seed(self) -> str:
+        """The seed as last saved (empty for random)."""
+        seed = self._header.params.seed if self._header is not None else None
+        return "" if seed is None else str(seed)
+
+    def restore_seed(self) -> str:
+        """Put the last good seed back in the field (a refused one must not block the next send)."""
+        seed = self.query_one("#param-seed", Input)
+        with self.prevent(Input.Changed):
+            seed.value = self.saved_seed()
+        seed.remove_class("-invalid")
+        return seed.value

@@ -54,6 +54,12 @@ drawn you can keep typing; **Esc** cancels the request in flight.
         self._position = None
 
     def action_submit(self) -> None:
+        # Enter is a priority binding, so it runs when the key reaches the app; the characters
+        # typed just before it (a fast typist, `tmux send-keys "text" Enter`) may still wait in
+        # this widget's queue. A callback queued behind them reads the text once they are in.
+        self.call_later(self._submit_now)
+
+    def _submit_now(self) -> None:
         self.post_message(self.Submitted(self.text))
 
     def action_newline(self) -> None:

@@ -33,11 +33,24 @@ class SessionBar(Static):
 ## Session bar
 The provider this session draws with (the **offline renderer** is a Pillow drawing, not an AI
 model), where the session came from, the number of turns, and roughly how much the next request
-sends against the provider's budget. Past the reset threshold (config `reset_threshold`) it
-suggests a reset by promotion: **ctrl+r**.
+sends against the provider's budget, and the session's total cost estimate (recorded token usage
+times the model's price; "unknown" where either is not known, "free" offline). Past the reset
+threshold (config `reset_threshold`) it suggests a reset by promotion: **ctrl+r**.
 """
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._shown: tuple[Session, SessionFacts] | None = None
+        self._cost = ""
+
+    def show_cost(self, cost: str) -> None:
+        """The session's total cost estimate, read after the rest (it needs every turn)."""
+        self._cost = cost
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def show(self, session: Session, facts: SessionFacts) -> None:
+        self._shown = (session, facts)
         h = session.header
         line = Text.assemble((h.name, "bold"), " · ")
         if facts.is_model:
@@ -55,9 +68,11 @@ suggests a reset by promotion: **ctrl+r**.
         turns = session.turn_count
         mb = facts.request_bytes / 1_000_000
         line.append(
-            f"\nturn {turns} (reset suggested at {facts.reset_threshold}) · request ≈ {mb:.2f} MB "
+            f"\nturn {turns} (reset at {facts.reset_threshold}) · request ≈ {mb:.2f} "
             f"of {facts.budget_bytes / 1_000_000:.0f} MB {gauge(facts.request_bytes, facts.budget_bytes)}"
         )
+        if self._cost:
+            line.append(f" · total {self._cost}")
         if turns >= facts.reset_threshold:
             line.append(
                 f"  ⚠ {turns} turns: the character may drift — ctrl+r resets by promotion", "bold yellow"

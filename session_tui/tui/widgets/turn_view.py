@@ -13,6 +13,8 @@ from session_tui.domain.model import Checkpoint, Turn
 from session_tui.engine.outputs import format_score
 from session_tui.tui.widgets.image_slot import ImageSlot
 
+THUMB_BOX = 256  # the conversation keeps small pictures; the detail view shows the selected one large
+
 STATUS_STYLE = {
     "ok": "green",
     "pending": "yellow",
@@ -22,14 +24,48 @@ STATUS_STYLE = {
 }
 
 
-def turn_meta(turn: Turn) -> Text:
+# A prompt longer than this is shown cut, with a way to expand it (a pasted 120 KB prompt would
+# otherwise be drawn as 1,500 lines).
+PROMPT_LINES = 4
+PROMPT_CHARS = 400
+
+
+def seed_text(turn: Turn) -> str:
+    """The seed asked for, else the one the provider says it used, else "random seed"."""
     p = turn.params
-    seed = f"seed {p.seed}" if p.seed is not None else "no seed"
-    if p.seed is not None and not turn.seed_honoured:
-        seed += " (not honoured)"
+    if p.seed is not None:
+        return f"seed {p.seed}" + ("" if turn.seed_honoured else " (not honoured)")
+    used = turn.provider_state.get("seed_used")
+    if isinstance(used, int) and not isinstance(used, bool):
+        return f"seed {used} (random)"
+    return "random seed"
+
+
+def turn_meta(turn: Turn, cost: str = "") -> Text:
+    p = turn.params
     took = f" · {turn.duration_s:.1f}s" if turn.duration_s is not None else ""
     text = Text.assemble((f"#{turn.index} ", "bold"), (turn.status, STATUS_STYLE.get(turn.status, "")))
-    text.append(f" · {p.aspect_ratio} {p.image_size} {seed} · {turn.provider} ({turn.model}){took}", "dim")
+    text.append(
+        f" · {p.aspect_ratio} {p.image_size} {seed_text(turn)} · {turn.provider} ({turn.model}){took}", "dim"
+    )
+    if cost:
+        text.append(f" · {cost}", "dim")
+    return text
+
+
+def is_long(prompt: str) -> bool:
+    return len(prompt) > PROMPT_CHARS or prompt.count("\n") >= PROMPT_LINES
+
+
+def prompt_text(prompt: str, expanded: bool) -> Text:
+    """The prompt, cut to a few lines unless ``expanded``, saying how to see the rest."""
+    if expanded or not is_long(prompt):
+        return Text(prompt)
+    head = "\n".join(prompt.split("\n")[:PROMPT_LINES])[:PROMPT_CHARS]
+    text = Text(head.rstrip() + "…")
+    text.append(
+        f"\n  ({len(prompt) - len(head):,} more characters: select the turn and press e)", "dim italic"
+    )
     return text
 
 
@@ -41,18 +77,20 @@ class TurnView(Vertical):
             super().__init__()
             self.index = index
 
-    def __init__(self, session: str, turn: Turn, checkpoints: list[Checkpoint]) -> None:
+    def __init__(self, session: str, turn: Turn, checkpoints: list[Checkpoint], cost: str = "") -> None:
         super().__init__(id=f"turn-{turn.index}", classes=f"turn -{turn.status}")
         self.session = session
         self.turn = turn
         self.checkpoints = checkpoints
+        self.expanded = False
+        self.cost = cost
 
     def compose(self) -> ComposeResult:
         turn = self.turn
-        yield Static(turn_meta(turn), classes="turn-meta")
-        yield Static(Text(turn.prompt), classes="turn-prompt")
+        yield Static(turn_meta(turn, self.cost), classes="turn-meta")
+        yield Static(prompt_text(turn.prompt, self.expanded), classes="turn-prompt")
         if turn.images:
-            yield ImageSlot(self.session, turn.images[0], classes="turn-image")
+            yield ImageSlot(self.session, turn.images[0], box=THUMB_BOX, classes="turn-image")
             if len(turn.images) > 1:
                 yield Static(Text(f"(+{len(turn.images) - 1} more image(s))", "dim"))
         if turn.reply_text:
@@ -63,13 +101,22 @@ class TurnView(Vertical):
             yield Static(Text(f"{turn.status}: {turn.error}"), classes="turn-error")
         for cp in self.checkpoints:
             label = f" {cp.label}" if cp.label else ""
-            note = f" — {cp.note}" if cp.note else ""
-            yield Static(Text(f"★ {cp.id}{label}{note}"), classes="turn-checkpoint")
+            yield Static(Text(f"★ {cp.id}{label}"), classes="turn-checkpoint")
+            if cp.note:  # its own indented block, so a long note does not wrap under the star
+                yield Static(Text(cp.note), classes="checkpoint-note")
 
-    def update(self, turn: Turn, checkpoints: list[Checkpoint]) -> None:
-        if turn == self.turn and checkpoints == self.checkpoints:
+    def toggle_prompt(self) -> bool:
+        """Expand a long prompt, or collapse it again; False when the prompt is short."""
+        if not is_long(self.turn.prompt):
+            return False
+        self.expanded = not self.expanded
+        self.query_one(".turn-prompt", Static).update(prompt_text(self.turn.prompt, self.expanded))
+        return True
+
+    def update(self, turn: Turn, checkpoints: list[Checkpoint], cost: str = "") -> None:
+        if turn == self.turn and checkpoints == self.checkpoints and cost == self.cost:
             return
-        self.turn, self.checkpoints = turn, checkpoints
+        self.turn, self.checkpoints, self.cost = turn, checkpoints, cost
         self.set_classes(f"turn -{turn.status}" + (" -selected" if self.has_class("-selected") else ""))
         self.refresh(recompose=True)
 
@@ -86,4 +133,4 @@ class PendingTurn(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("drawing…", "yellow"), classes="turn-meta")
-        yield Static(Text(self.prompt), classes="turn-prompt")
+        yield Static(prompt_text(self.prompt, False), classes="turn-prompt")
