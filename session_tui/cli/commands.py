@@ -111,6 +111,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--into", metavar="NEW_NAME", help="the new session's name (default: NAME-r1, NAME-r2, ...)"
     )
     p.add_argument("--keep-refs", action="store_true", help="carry the old references too")
+    p.add_argument("--provider", metavar="P", help=_MOVE_HELP)
     add_json(p)
     p.set_defaults(func=cmd_reset)
 
@@ -124,6 +125,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("name", metavar="NAME", help="the session to fork")
     p.add_argument("--turn", type=int, required=True, metavar="N", help="the last turn to carry over")
     p.add_argument("--into", required=True, metavar="NEW_NAME", help="the new session's name")
+    p.add_argument("--provider", metavar="P", help=_MOVE_HELP)
     add_json(p)
     p.set_defaults(func=cmd_fork)
 

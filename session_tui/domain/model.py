@@ -277,6 +277,10 @@ class Turn(Model):
     usage: dict[str, Any] = Field(default_factory=dict)
     request: dict[str, Any] = Field(default_factory=dict, description="What was sent: sizes, bytes.")
     provider_state: dict[str, Any] = Field(default_factory=dict, description="E.g. response ids.")
+    state_scope: dict[str, str] = Field(
+        default_factory=dict,
+        description="The kind, model and service provider_state is valid for; another replays none of it.",
+    )
     score: dict[str, Any] | None = None
     series: dict[str, Any] | None = Field(
         None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done."

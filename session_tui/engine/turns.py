@@ -38,8 +38,6 @@ if TYPE_CHECKING:
 # Of those turns only the newest bring their pictures: the last is the one being edited.
 HISTORY_TURNS = 8
 HISTORY_IMAGES = 2
-# Stamped on a turn's provider_state: the model and service its state is valid for.
-SCOPE_KEY = "minted_by"
 MOVED_NOTICE = (
     "Earlier turns were made by {who}, so what that service keeps of them (thought signatures, thread ids) "
     "was not sent to {model}: their pictures went as plain input images."
@@ -197,7 +195,7 @@ class TurnOps(HeaderEdits):
             result.request_info["notice"] = f"{notice} {earlier}" if earlier else notice
             result.text = f"{notice} {result.text}".strip()
         if result.provider_state:
-            result.provider_state[SCOPE_KEY] = provider.state_scope()
+            turn.state_scope = provider.state_scope()
         return self._complete(sd, header, turn, result, started)
 
     def _complete(
@@ -404,9 +402,8 @@ class TurnOps(HeaderEdits):
 def _same_scope(made: Turn, sending: Turn, scope: dict[str, str]) -> bool:
     """Whether the state ``made`` keeps is valid for the provider ``sending`` goes to: by the scope
     stamped on it, or (a turn from before the stamp) by the same profile and kind."""
-    stamp = made.provider_state.get(SCOPE_KEY)
-    if isinstance(stamp, dict):
-        return stamp == scope
     if not made.provider_state:
         return True  # nothing to withhold
+    if made.state_scope:
+        return made.state_scope == scope
     return made.provider == sending.provider and made.kind == sending.kind

@@ -156,8 +156,10 @@ def body_error(service: str, body: object) -> ProviderError:
     """An error a service reported inside an answer (OpenRouter's HTTP 200 with ``error``, a failed
     response or interaction): the service's message and code, and whether trying again may help."""
     d = error_details(body)
-    if d.code.lower() in SAFETY_CODES or d.reason.upper() in ("SAFETY", "PROHIBITED_CONTENT", "IMAGE_SAFETY"):
-        return safety_error(service, d.code or d.reason, d.message)
+    if d.code.lower() in SAFETY_CODES:
+        return safety_error(service, d.code, d.message)
+    if d.reason.upper() in ("SAFETY", "PROHIBITED_CONTENT", "IMAGE_SAFETY"):
+        return safety_error(service, d.reason, d.message)
     if d.moderated:
         return moderation_error(service, d)
     label = ", ".join(p for p in (d.code or d.status, d.error_type) if p)
