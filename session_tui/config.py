@@ -50,7 +50,8 @@ class Profile(BaseModel):
     image_sizes: list[str] | None = Field(default=None, description="The sizes the model takes.")
     seed_honoured: bool | None = Field(default=None, description="Whether the model reproduces a seed.")
     modalities: list[str] | None = Field(
-        default=None, description='openai-chat: output modalities to ask for; ["image"] for image-only models.'
+        default=None,
+        description='openai-chat: output modalities to ask for; ["image"] for image-only models.',
     )
     tool_options: dict[str, Any] = Field(
         default_factory=dict,
@@ -222,7 +223,8 @@ def _check_profile(where: str, profile: Profile) -> None:
             raise ConfigError(f"{where}.{key} applies to kind {' or '.join(kinds)} only, not {profile.kind}.")
     if profile.family is not None and profile.family not in MODEL_FAMILIES:
         raise ConfigError(
-            f"{where}.family {profile.family!r} is not a model family{_hint(profile.family, list(MODEL_FAMILIES))}; "
+            f"{where}.family {profile.family!r} is not a model family"
+            f"{_hint(profile.family, list(MODEL_FAMILIES))}; "
             f"use one of {', '.join(MODEL_FAMILIES)}."
         )
     for key, allowed in (
@@ -238,7 +240,8 @@ def _check_profile(where: str, profile: Profile) -> None:
         for value in values:
             if value not in allowed:
                 raise ConfigError(
-                    f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}{_hint(value, list(allowed))}."
+                    f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}"
+                    f"{_hint(value, list(allowed))}."
                 )
     if profile.modalities is not None and "image" not in profile.modalities:
         raise ConfigError(f'{where}.modalities must include "image": an image is what a turn asks for.')

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from session_tui.config import Profile
-from session_tui.domain.model import ASPECT_RATIOS, CharacterSpec, GenerationParams
+from session_tui.domain.model import CharacterSpec, GenerationParams
 from session_tui.domain.vocabulary import BASE_RATIOS
 from session_tui.engine import Engine
 from session_tui.paths import Home

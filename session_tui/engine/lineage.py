@@ -111,18 +111,27 @@ class LineageOps(EngineBase):
         params, notes = header.params, []
         if params.image_size not in caps.image_sizes:
             size = "1K" if "1K" in caps.image_sizes else caps.image_sizes[0]
-            notes.append(f"{prov.name} does not offer image size {params.image_size}; the new session uses {size}.")
+            notes.append(
+                f"{prov.name} does not offer image size {params.image_size}; the new session uses {size}."
+            )
             params = params.model_copy(update={"image_size": size})
         if params.aspect_ratio not in caps.aspect_ratios:
             ratio = nearest_ratio(params.aspect_ratio, caps.aspect_ratios)
             notes.append(
-                f"{prov.name} does not offer aspect ratio {params.aspect_ratio}; the new session uses {ratio}."
+                f"{prov.name} does not offer aspect ratio {params.aspect_ratio}; "
+                f"the new session uses {ratio}."
             )
             params = params.model_copy(update={"aspect_ratio": ratio})
         self.check_params(prov, params)
         parent = header.parent.model_copy(update={"moved_from": header.provider}) if header.parent else None
         moved = header.model_copy(
-            update={"provider": prov.name, "kind": prov.kind, "model": prov.model, "params": params, "parent": parent}
+            update={
+                "provider": prov.name,
+                "kind": prov.kind,
+                "model": prov.model,
+                "params": params,
+                "parent": parent,
+            }
         )
         return moved, notes
 

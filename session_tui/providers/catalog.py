@@ -130,7 +130,7 @@ _UNKNOWN = Family(
     image_sizes=IMAGE_SIZES,
     aspect_ratios=ASPECT_RATIOS,
 )
-assert MODEL_FAMILIES == tuple(fam.key for _, fam in _FAMILIES), "domain.vocabulary names every family"
+assert tuple(fam.key for _, fam in _FAMILIES) == MODEL_FAMILIES, "domain.vocabulary names every family"
 
 
 def bare_model(model: str) -> str:

@@ -112,8 +112,10 @@ def error_details(body: object) -> ErrorDetails:
         if not isinstance(message, str) and isinstance(body.get("error"), str):
             message = body["error"]
         code = body.get("code")
-        meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-        reasons = meta.get("reasons") if isinstance(meta.get("reasons"), list) else []
+        found = body.get("metadata")
+        meta: dict[str, Any] = found if isinstance(found, dict) else {}
+        listed = meta.get("reasons")
+        reasons: list[Any] = listed if isinstance(listed, list) else []
         # Codes go into the sentence too: one line and short, whatever the service sent.
         return ErrorDetails(
             message=clip(message) if isinstance(message, str) else "",
@@ -123,7 +125,9 @@ def error_details(body: object) -> ErrorDetails:
             param=clip(body.get("param") or "", 60) if isinstance(body.get("param"), str) else "",
             error_type=clip(meta["error_type"], 60) if isinstance(meta.get("error_type"), str) else "",
             reasons=tuple(clip(r, 40) for r in reasons[:5] if isinstance(r, str) and r.strip()),
-            flagged_input=clip(meta["flagged_input"], 100) if isinstance(meta.get("flagged_input"), str) else "",
+            flagged_input=clip(meta["flagged_input"], 100)
+            if isinstance(meta.get("flagged_input"), str)
+            else "",
             retry_delay_s=retry_delay(details),
         )
     if isinstance(body, str):
@@ -256,7 +260,7 @@ def _status_error(exc: Any, where: Where) -> ProviderError:
     if status == 404 and "output modalities" in d.message.lower():
         return ProviderError(
             f"{svc} has no endpoint for model {where.model!r} that answers with the output asked for "
-            f"({label}){said}; an image-only model needs modalities = [\"image\"] in the profile."
+            f'({label}){said}; an image-only model needs modalities = ["image"] in the profile.'
         )
     if status == 404:
         return ProviderError(

@@ -118,7 +118,8 @@ class GeminiBase(NetworkProvider):
         methods = doc.get("supportedGenerationMethods") if isinstance(doc, dict) else None
         if self.check_method and isinstance(methods, list) and self.check_method not in methods:
             raise ProviderError(
-                f"{self.service}: the key works, but model {self.model_id!r} does not offer {self.check_method}."
+                f"{self.service}: the key works, but model {self.model_id!r} does not offer "
+                f"{self.check_method}."
             )
         named = f" ({shown})" if isinstance(shown, str) and shown else ""
         return f"{self.service}: reached, the key works, and model {self.model_id!r}{named} is available."

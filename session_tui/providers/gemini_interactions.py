@@ -27,9 +27,7 @@ ENDPOINT = "v1beta/interactions"
 EXPIRED_NOTICE = (
     "The earlier interaction ({id}) was refused ({why}), so the newest image was sent again as input."
 )
-NO_THREAD_NOTICE = (
-    "The earlier turns have no interaction to continue, so the newest image was sent as input."
-)
+NO_THREAD_NOTICE = "The earlier turns have no interaction to continue, so the newest image was sent as input."
 
 
 def image_item(p: Prepared) -> dict[str, Any]:

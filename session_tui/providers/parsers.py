@@ -365,7 +365,9 @@ def parse_interaction(doc: object, service: str) -> Answer:
             failure.reply_text = text or None
             raise failure
         if status in INTERACTION_STOPPED:
-            raise ProviderError(f"{service} stopped before making an image ({status}).", reply_text=text or None)
+            raise ProviderError(
+                f"{service} stopped before making an image ({status}).", reply_text=text or None
+            )
         if status in INTERACTION_UNFINISHED:
             raise ProviderError(
                 f"{service} answered before the interaction had finished ({status}); try again.",
@@ -381,5 +383,10 @@ def parse_interaction(doc: object, service: str) -> Answer:
         if v
     }
     return Answer(
-        images=images, urls=urls, text=text, state=state, usage=_dict(d.get("usage")), model=_str(d.get("model"))
+        images=images,
+        urls=urls,
+        text=text,
+        state=state,
+        usage=_dict(d.get("usage")),
+        model=_str(d.get("model")),
     )

@@ -96,7 +96,9 @@ class Wire:
         is all the SDK's retry reads: the wait is copied into the header, so the retry comes after it.
         A wait longer than the profile's timeout is not waited for: the SDK is told not to retry, and
         the sentence says how long the service asked to wait."""
-        if response.status_code not in (429, 503) or {"retry-after", "retry-after-ms"} & set(response.headers):
+        if response.status_code not in (429, 503) or {"retry-after", "retry-after-ms"} & set(
+            response.headers
+        ):
             return
         declared = response.headers.get("content-length", "")
         if "json" not in response.headers.get("content-type", "") or (

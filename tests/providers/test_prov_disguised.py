@@ -72,7 +72,8 @@ def test_http_200_with_a_top_level_error_names_it(home: Home, service: FakeServi
     service.queue(Reply(200, body))
     error = failed(router(home, service))
     assert error.message == (
-        "router (127.0.0.1) reported an error (429, rate_limit_exceeded): Rate limit exceeded; try again later."
+        "router (127.0.0.1) reported an error (429, rate_limit_exceeded): Rate limit exceeded; "
+        "try again later."
     )
     assert error.retryable
 
@@ -103,7 +104,8 @@ def test_403_moderation_says_moderation_not_the_key(home: Home, service: FakeSer
     body = {
         "error": {
             "code": 403,
-            "message": 'openai/gpt-5 requires moderation on OpenRouter. Your input was flagged for "violence".',
+            "message": "openai/gpt-5 requires moderation on OpenRouter. "
+            'Your input was flagged for "violence".',
             "metadata": {
                 "reasons": ["violence"],
                 "flagged_input": "a fox fighting a bear...",
@@ -120,7 +122,9 @@ def test_403_moderation_says_moderation_not_the_key(home: Home, service: FakeSer
 
 
 def test_400_content_policy_is_moderation_too(home: Home, service: FakeService, key_env: str) -> None:
-    body = {"error": {"code": 400, "message": "Your request was rejected by the content policy of the provider."}}
+    body = {
+        "error": {"code": 400, "message": "Your request was rejected by the content policy of the provider."}
+    }
     service.queue(Reply(400, body))
     error = failed(router(home, service))
     assert "blocked the request by moderation" in error.message and "content policy" in error.message

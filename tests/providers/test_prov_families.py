@@ -67,7 +67,11 @@ def test_each_family_has_its_own_lists() -> None:
     nano = caps("openai-chat", "google/gemini-2.5-flash-image")
     assert nano.image_sizes == ("1K",) and nano.good_references == 3
     gpt2 = caps("openai-images", "gpt-image-2")
-    assert gpt2.image_sizes == ("1K", "2K", "4K") and "16:9" in gpt2.aspect_ratios and "1:4" not in gpt2.aspect_ratios
+    assert (
+        gpt2.image_sizes == ("1K", "2K", "4K")
+        and "16:9" in gpt2.aspect_ratios
+        and "1:4" not in gpt2.aspect_ratios
+    )
     gpt15 = caps("openai-images", "gpt-image-1.5")
     assert gpt15.aspect_ratios == ("1:1", "3:2", "2:3") and gpt15.image_sizes == ("1K",)
     assert not any(c.seed_honoured for c in (flash, pro, nano, gpt2, gpt15))
@@ -77,7 +81,9 @@ def test_nano_banana_advice_says_at_most_three_references() -> None:
     from session_tui.domain.model import ReferenceImage
 
     refs = [ReferenceImage(sha256=f"{i:064x}", role="other") for i in range(4)]
-    advice = reference_advice(refs, "gemini-2.5-flash-image", caps("gemini", "gemini-2.5-flash-image").good_references)
+    advice = reference_advice(
+        refs, "gemini-2.5-flash-image", caps("gemini", "gemini-2.5-flash-image").good_references
+    )
     assert any("up to 3" in line for line in advice)
 
 
@@ -108,7 +114,7 @@ def test_a_profile_overrides_the_family() -> None:
     ],
 )
 def test_bad_overrides_are_refused_with_the_key(extra: dict[str, Any], needle: str) -> None:
-    with pytest.raises(ConfigError, match="providers.p.") as info:
+    with pytest.raises(ConfigError, match=r"providers\.p\.") as info:
         parse_config({"providers": {"p": {"kind": "gemini", "model": "m", **extra}}})
     assert needle in info.value.message
 
@@ -155,7 +161,9 @@ def test_image_only_models_ask_for_image_alone(home: Home, service: FakeService,
     engine.new_session("s")
     engine.send("s", "a lighthouse")
     assert service.posts()[0].json["modalities"] == ["image"]  # from the catalogue
-    engine = make_engine(profile(home, service, "openai-chat", "someone/new-image-model", modalities=["image"]))
+    engine = make_engine(
+        profile(home, service, "openai-chat", "someone/new-image-model", modalities=["image"])
+    )
     engine.new_session("t")
     engine.send("t", "a lighthouse")
     assert service.posts()[1].json["modalities"] == ["image"]  # from the profile
@@ -220,7 +228,9 @@ def test_tool_options_go_into_the_image_tool_and_extra_body_stays_on_top(
         "object": "response",
         "status": "completed",
         "model": "gpt-5",
-        "output": [{"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": b64(IMG)}],
+        "output": [
+            {"type": "image_generation_call", "id": "ig_1", "status": "completed", "result": b64(IMG)}
+        ],
     }
     service.queue(Reply(body=answer))
     tool_options = {

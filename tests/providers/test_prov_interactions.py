@@ -51,7 +51,9 @@ def gi_home(home: Home, service: FakeService, key_env: str) -> Home:
 
 
 def test_two_turns_continue_the_interaction(gi_home: Home, service: FakeService, ref_png: Path) -> None:
-    service.queue(Reply(body=interaction("v1_first", IMG1)), Reply(body=interaction("v1_second", IMG2, text="")))
+    service.queue(
+        Reply(body=interaction("v1_first", IMG1)), Reply(body=interaction("v1_second", IMG2, text=""))
+    )
     make_engine(gi_home).new_session("g", refs=[RefInput(ref_png, "front")])
     first = make_engine(gi_home).send("g", "on the beach", aspect_ratio="16:9", image_size="2K")
     second = make_engine(gi_home).send("g", "make the scarf blue")  # a new engine: the id comes from disk
@@ -87,7 +89,15 @@ def test_two_turns_continue_the_interaction(gi_home: Home, service: FakeService,
     ("status", "error"),
     [
         (404, {"error": {"code": "not_found", "message": "Interaction v1_first was not found."}}),
-        (403, {"error": {"code": "permission_denied", "message": "The interaction belongs to another project."}}),
+        (
+            403,
+            {
+                "error": {
+                    "code": "permission_denied",
+                    "message": "The interaction belongs to another project.",
+                }
+            },
+        ),
     ],
 )
 def test_a_refused_interaction_sends_the_newest_image_instead(
@@ -115,7 +125,11 @@ def test_a_refused_interaction_sends_the_newest_image_instead(
     [
         (
             interaction(
-                "v1_x", None, text="", status="failed", errors=[{"code": "internal", "message": "Backend failed."}]
+                "v1_x",
+                None,
+                text="",
+                status="failed",
+                errors=[{"code": "internal", "message": "Backend failed."}],
             ),
             "reported an error (internal): Backend failed",
         ),
@@ -126,18 +140,27 @@ def test_a_refused_interaction_sends_the_newest_image_instead(
                 "steps": [
                     {
                         "type": "model_output",
-                        "error": {"code": 3, "message": "Image generation was blocked.", "details": [{"reason": "IMAGE_SAFETY"}]},
+                        "error": {
+                            "code": 3,
+                            "message": "Image generation was blocked.",
+                            "details": [{"reason": "IMAGE_SAFETY"}],
+                        },
                     }
                 ],
             },
             "blocked the request for safety reasons (IMAGE_SAFETY)",
         ),
-        (interaction("v1_z", None, text="", status="incomplete"), "stopped before making an image (incomplete)"),
+        (
+            interaction("v1_z", None, text="", status="incomplete"),
+            "stopped before making an image (incomplete)",
+        ),
         (interaction("v1_w", None, text="", status="in_progress"), "before the interaction had finished"),
         (interaction("v1_v", None, text="Which scarf?"), "text but no image"),
     ],
 )
-def test_failures_in_the_interaction(gi_home: Home, service: FakeService, doc: dict[str, Any], needle: str) -> None:
+def test_failures_in_the_interaction(
+    gi_home: Home, service: FakeService, doc: dict[str, Any], needle: str
+) -> None:
     service.queue(Reply(body=doc))
     engine = make_engine(gi_home)
     engine.new_session("g")
@@ -149,7 +172,11 @@ def test_failures_in_the_interaction(gi_home: Home, service: FakeService, doc: d
 
 
 def test_http_errors_read_like_every_other_kind(gi_home: Home, service: FakeService) -> None:
-    service.queue(Reply(400, {"error": {"code": "invalid_argument", "message": "image_size must be one of 1K, 2K, 4K."}}))
+    service.queue(
+        Reply(
+            400, {"error": {"code": "invalid_argument", "message": "image_size must be one of 1K, 2K, 4K."}}
+        )
+    )
     engine = make_engine(gi_home)
     engine.new_session("g")
     with pytest.raises(ProviderError) as info:
@@ -160,7 +187,11 @@ def test_http_errors_read_like_every_other_kind(gi_home: Home, service: FakeServ
 
 
 def test_the_retired_outputs_shape_still_yields_the_picture(gi_home: Home, service: FakeService) -> None:
-    doc = {"id": "v1_old", "status": "completed", "outputs": [{"type": "image", "data": b64(IMG1), "mime_type": "image/png"}]}
+    doc = {
+        "id": "v1_old",
+        "status": "completed",
+        "outputs": [{"type": "image", "data": b64(IMG1), "mime_type": "image/png"}],
+    }
     service.queue(Reply(body=doc))
     engine = make_engine(gi_home)
     engine.new_session("g")

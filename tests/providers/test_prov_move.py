@@ -27,7 +27,10 @@ def signed(image: bytes, signature: str) -> dict[str, Any]:
                     "role": "model",
                     "parts": [
                         {"text": "Done.", "thoughtSignature": f"{signature}-text"},
-                        {"inlineData": {"mimeType": "image/png", "data": b64(image)}, "thoughtSignature": signature},
+                        {
+                            "inlineData": {"mimeType": "image/png", "data": b64(image)},
+                            "thoughtSignature": signature,
+                        },
                     ],
                 },
                 "finishReason": "STOP",
@@ -85,9 +88,13 @@ def test_a_fork_onto_another_gemini_model_carries_no_foreign_signature(
     contents = body["contents"]
     assert all(c["role"] in ("user", "model") for c in contents)
     last_user = contents[-1]["parts"]
-    assert {"inline_data": {"mime_type": "image/png", "data": b64(IMG2)}} in last_user  # the newest picture, plain
+    assert {
+        "inline_data": {"mime_type": "image/png", "data": b64(IMG2)}
+    } in last_user  # the newest picture, plain
     assert last_user[-1]["text"] == turn.prompt_sent
-    assert "were made by" in turn.request["notice"] and "not sent to gemini-3.1-flash-image" in turn.reply_text
+    assert (
+        "were made by" in turn.request["notice"] and "not sent to gemini-3.1-flash-image" in turn.reply_text
+    )
     # the new model's own turn is replayed with its own signature from then on
     service.queue(Reply(body=signed(IMG1, "flash-two")))
     engine.send("b", "at night")
@@ -95,7 +102,9 @@ def test_a_fork_onto_another_gemini_model_carries_no_foreign_signature(
     assert "flash-one" in again and "pro-two" not in again and "pro-one" not in again
 
 
-def test_a_fork_onto_the_interactions_api_starts_a_new_thread(two_geminis: Home, service: FakeService) -> None:
+def test_a_fork_onto_the_interactions_api_starts_a_new_thread(
+    two_geminis: Home, service: FakeService
+) -> None:
     engine = started(two_geminis, service)
     engine.fork("a", turn=2, into="c", provider="inter")
     service.queue(
@@ -103,7 +112,12 @@ def test_a_fork_onto_the_interactions_api_starts_a_new_thread(two_geminis: Home,
             body={
                 "id": "v1_new",
                 "status": "completed",
-                "steps": [{"type": "model_output", "content": [{"type": "image", "data": b64(IMG3), "mime_type": "image/png"}]}],
+                "steps": [
+                    {
+                        "type": "model_output",
+                        "content": [{"type": "image", "data": b64(IMG3), "mime_type": "image/png"}],
+                    }
+                ],
             }
         )
     )
@@ -139,7 +153,9 @@ def test_moving_adapts_parameters_the_new_model_lacks(two_geminis: Home, service
 
     service.queue(Reply(body=signed(IMG1, "f1")))
     engine = make_engine(two_geminis)
-    engine.new_session("wide", provider="flash", params=GenerationParams(aspect_ratio="8:1", image_size="512"))
+    engine.new_session(
+        "wide", provider="flash", params=GenerationParams(aspect_ratio="8:1", image_size="512")
+    )
     engine.send("wide", "a long train")
     moved = engine.fork("wide", turn=1, into="wide-pro", provider="pro")
     assert (moved.header.params.aspect_ratio, moved.header.params.image_size) == ("21:9", "1K")
@@ -164,7 +180,11 @@ def test_reset_and_fork_take_provider_on_the_command_line(two_geminis: Home, ser
     out = cli("fork", "a", "--turn", "2", "--into", "b", "--provider", "flash", "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert (doc["provider"], doc["model"], doc["parent"]["moved_from"]) == ("flash", "gemini-3.1-flash-image", "pro")
+    assert (doc["provider"], doc["model"], doc["parent"]["moved_from"]) == (
+        "flash",
+        "gemini-3.1-flash-image",
+        "pro",
+    )
     assert cli("approve", "a", "--label", "best").returncode == 0
     out = cli("reset", "a", "--checkpoint", "best", "--into", "r", "--provider", "nano")
     assert out.returncode == 0, out.stderr
