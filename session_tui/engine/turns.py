@@ -361,17 +361,13 @@ class TurnOps(HeaderEdits):
                 )
             label = label.strip()
             picked = chosen.images[image - 1]
-            existing = (
-                None
-                if again
-                else next(
-                    (
-                        cp
-                        for cp in session.checkpoints
-                        if cp.turn == chosen.index and cp.image.sha256 == picked.sha256
-                    ),
-                    None,
-                )
+            existing = None if again else next(
+                (
+                    cp
+                    for cp in session.checkpoints
+                    if cp.turn == chosen.index and cp.image.sha256 == picked.sha256
+                ),
+                None,
             )
             if label and any(cp.label == label and cp is not existing for cp in session.checkpoints):
                 raise InvalidInput(f"A checkpoint is already labelled {label!r}; choose another label.")
