@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from session_tui.domain.vocabulary import PROVIDER_KINDS
+from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES, MODEL_FAMILIES, PROVIDER_KINDS
 from session_tui.errors import ConfigError
 from session_tui.media.userfiles import read_regular
 from session_tui.paths import Home
@@ -28,7 +28,8 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(
-        description="Provider kind: offline, openai-chat, openai-images, openai-responses, gemini."
+        description="Provider kind: offline, openai-chat, openai-images, openai-responses, gemini, "
+        "gemini-interactions."
     )
     model: str = ""
     base_url: str | None = None
@@ -43,6 +44,19 @@ class Profile(BaseModel):
     )
     extra_body: dict[str, Any] = Field(default_factory=dict, description="Merged into each request body.")
     judge_model: str | None = None
+    # What the model family can do, where the catalogue does not know the model or is wrong about it.
+    family: str | None = Field(default=None, description="The catalogue's family to use for this model.")
+    aspect_ratios: list[str] | None = Field(default=None, description="The ratios the model takes.")
+    image_sizes: list[str] | None = Field(default=None, description="The sizes the model takes.")
+    seed_honoured: bool | None = Field(default=None, description="Whether the model reproduces a seed.")
+    modalities: list[str] | None = Field(
+        default=None,
+        description='openai-chat: output modalities to ask for; ["image"] for image-only models.',
+    )
+    tool_options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="openai-responses: merged into the image_generation tool (quality, background, …).",
+    )
     # Override the model's price (US dollars per million tokens) for the cost estimates.
     price_input_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M input tokens.")
     price_output_per_mtok: float | None = Field(default=None, ge=0, description="USD per 1M output tokens.")
@@ -187,9 +201,47 @@ def parse_config(data: dict[str, Any], path: Path | str = "config.toml") -> Conf
                 f"{path}: providers.{name}.kind {profile.kind!r} is not a provider kind"
                 f"{_hint(profile.kind, kinds)}; use one of {', '.join(kinds)}."
             )
+    for name, profile in config.providers.items():
+        _check_profile(f"{path}: providers.{name}", profile)
     if config.default_provider not in config.profile_names():
         raise ConfigError(
             f"{path}: default_provider {config.default_provider!r} names no profile"
             f"{_hint(config.default_provider, config.profile_names())}."
         )
     return config
+
+
+# Keys that mean something to one kind only: elsewhere they would be silently ignored.
+_KIND_KEYS = {"modalities": ("openai-chat",), "tool_options": ("openai-responses",)}
+_MODALITIES = ("image", "text")
+
+
+def _check_profile(where: str, profile: Profile) -> None:
+    """The capability overrides and kind-specific keys of one profile, checked against the vocabulary."""
+    for key, kinds in _KIND_KEYS.items():
+        if key in profile.model_fields_set and profile.kind not in kinds:
+            raise ConfigError(f"{where}.{key} applies to kind {' or '.join(kinds)} only, not {profile.kind}.")
+    if profile.family is not None and profile.family not in MODEL_FAMILIES:
+        raise ConfigError(
+            f"{where}.family {profile.family!r} is not a model family"
+            f"{_hint(profile.family, list(MODEL_FAMILIES))}; "
+            f"use one of {', '.join(MODEL_FAMILIES)}."
+        )
+    for key, allowed in (
+        ("aspect_ratios", ASPECT_RATIOS),
+        ("image_sizes", IMAGE_SIZES),
+        ("modalities", _MODALITIES),
+    ):
+        values: list[str] | None = getattr(profile, key)
+        if values is None:
+            continue
+        if not values:
+            raise ConfigError(f"{where}.{key} is empty; leave it out to use the model family's.")
+        for value in values:
+            if value not in allowed:
+                raise ConfigError(
+                    f"{where}.{key}: {value!r} is not one of {', '.join(allowed)}"
+                    f"{_hint(value, list(allowed))}."
+                )
+    if profile.modalities is not None and "image" not in profile.modalities:
+        raise ConfigError(f'{where}.modalities must include "image": an image is what a turn asks for.')

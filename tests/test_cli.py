@@ -199,6 +199,7 @@ def test_fork_through_the_cli(isolated_home: Path) -> None:
         "turn": 2,
         "image_sha256": None,
         "parent_deleted_at": None,
+        "moved_from": None,
     }
     check_paths(forked)
     assert len(ok_json("show", "s")["turns"]) == 3  # type: ignore[index]

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from session_tui.config import Profile
-from session_tui.domain.model import ASPECT_RATIOS, CharacterSpec, GenerationParams
+from session_tui.domain.model import CharacterSpec, GenerationParams
+from session_tui.domain.vocabulary import BASE_RATIOS
 from session_tui.engine import Engine
 from session_tui.paths import Home
 from session_tui.providers import offline_art
@@ -149,7 +150,7 @@ def test_documented_pixel_sizes_at_1k(provider: OfflineProvider) -> None:
         "16:9": (1376, 768),
         "21:9": (1584, 672),
     }
-    assert set(documented) == set(ASPECT_RATIOS)
+    assert set(documented) == set(BASE_RATIOS)
     for ratio, size in documented.items():
         assert open_rgb(draw(provider, "hi", ratio=ratio)).size == size, ratio
 

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
     from session_tui.engine.views import SessionPlace
 
 
+_MOVE_HELP = (
+    "move the new session to this provider profile (earlier pictures travel as plain input images; "
+    "no signature or thread id of the old service is replayed)"
+)
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "new",
@@ -106,6 +112,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--into", metavar="NEW_NAME", help="the new session's name (default: NAME-r1, NAME-r2, ...)"
     )
     p.add_argument("--keep-refs", action="store_true", help="carry the old references too")
+    p.add_argument("--provider", metavar="P", help=_MOVE_HELP)
     add_json(p)
     p.set_defaults(func=cmd_reset)
 
@@ -119,6 +126,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("name", metavar="NAME", help="the session to fork")
     p.add_argument("--turn", type=int, required=True, metavar="N", help="the last turn to carry over")
     p.add_argument("--into", required=True, metavar="NEW_NAME", help="the new session's name")
+    p.add_argument("--provider", metavar="P", help=_MOVE_HELP)
     add_json(p)
     p.set_defaults(func=cmd_fork)
 
@@ -306,6 +314,8 @@ def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
 
     sd = ctx.engine.place(session.name)
     parent = session.header.parent
+    for note in session.warnings:
+        print(f"session-tui: {note}", file=sys.stderr)
     _say(
         ctx,
         f"{verb} {session.name!r} from {parent.session!r} ({parent.checkpoint or f'turn {parent.turn}'}) "
@@ -316,14 +326,16 @@ def _new_session_out(ctx: Context, verb: str, session: Any) -> None:
 
 def cmd_reset(ctx: Context) -> int:
     a = ctx.args
-    session = ctx.engine.reset(a.name, checkpoint=a.checkpoint, into=a.into, keep_refs=a.keep_refs)
+    session = ctx.engine.reset(
+        a.name, checkpoint=a.checkpoint, into=a.into, keep_refs=a.keep_refs, provider=a.provider
+    )
     _new_session_out(ctx, "Reset into", session)
     return 0
 
 
 def cmd_fork(ctx: Context) -> int:
     a = ctx.args
-    session = ctx.engine.fork(a.name, turn=a.turn, into=a.into)
+    session = ctx.engine.fork(a.name, turn=a.turn, into=a.into, provider=a.provider)
     _new_session_out(ctx, "Forked", session)
     return 0
 

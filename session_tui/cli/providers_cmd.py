@@ -105,14 +105,16 @@ def cmd_providers(ctx: Context) -> int:
             print(f"    problem: {d['error']}")
             continue
         caps = d["capabilities"]
-        print(f"    {caps['description']}")
+        print(f"    family {caps['family']}: {caps['description']}")
         seed = "honoured" if caps["seed_honoured"] else "recorded, not honoured"
         print(
             f"    sizes {' '.join(caps['image_sizes'])}; ratios {' '.join(caps['aspect_ratios'])}; "
             f"up to {caps['max_references']} references; seed {seed}"
         )
         print(f"    key: {d['key']}")
-    print(f"(* default; profiles live in {ctx.home.config_file})")
+    from session_tui.domain.vocabulary import PROVIDER_KINDS
+
+    print(f"(* default; profiles live in {ctx.home.config_file}; kinds: {', '.join(PROVIDER_KINDS)})")
     return 0
 
 

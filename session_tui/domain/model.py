@@ -99,8 +99,10 @@ class Model(BaseModel):
 class GenerationParams(Model):
     """What shapes an image besides the prompt."""
 
-    aspect_ratio: str = Field("1:1", description="One of the ten ratios Gemini 3 image models accept.")
-    image_size: str = Field("1K", description="1K, 2K or 4K, uppercase K.")
+    aspect_ratio: str = Field(
+        "1:1", description="A ratio some model family takes; the provider's capabilities narrow it."
+    )
+    image_size: str = Field("1K", description="512, 1K, 2K or 4K (uppercase K); the provider's may be fewer.")
     seed: int | None = Field(None, description="Asked-for seed; recorded even where it is not honoured.")
     extras: dict[str, Any] = Field(default_factory=dict, description="Provider-specific options.")
 
@@ -119,7 +121,7 @@ class GenerationParams(Model):
         if v in ("1k", "2k", "4k"):
             raise ValueError(f"Image size {v!r} must use an uppercase K: {v.upper()}.")
         if v not in IMAGE_SIZES:
-            raise ValueError(f"Image size {v!r} is not supported; use 1K, 2K or 4K.")
+            raise ValueError(f"Image size {v!r} is not supported; use one of {', '.join(IMAGE_SIZES)}.")
         return v
 
     @field_validator("seed")
@@ -249,6 +251,7 @@ class Lineage(Model):
     parent_deleted_at: datetime | None = Field(
         None, description="When the parent session was deleted; the lineage stays as a record."
     )
+    moved_from: str | None = Field(None, description="The profile the source used, when this one moved on.")
 
 
 class Turn(Model):
@@ -274,6 +277,10 @@ class Turn(Model):
     usage: dict[str, Any] = Field(default_factory=dict)
     request: dict[str, Any] = Field(default_factory=dict, description="What was sent: sizes, bytes.")
     provider_state: dict[str, Any] = Field(default_factory=dict, description="E.g. response ids.")
+    state_scope: dict[str, str] = Field(
+        default_factory=dict,
+        description="The kind, model and service provider_state is valid for; another replays none of it.",
+    )
     score: dict[str, Any] | None = None
     series: dict[str, Any] | None = Field(
         None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done."

@@ -6,8 +6,13 @@ import pydantic: ``--version`` and ``--help`` stay fast. ``model.py`` re-exports
 
 from __future__ import annotations
 
-ASPECT_RATIOS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
-IMAGE_SIZES: tuple[str, ...] = ("1K", "2K", "4K")
+# The ten ratios every Gemini 3 image model takes, and the sizes of Gemini 3 Pro Image.
+BASE_RATIOS: tuple[str, ...] = ("1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9")
+BASE_SIZES: tuple[str, ...] = ("1K", "2K", "4K")
+# Every ratio and size some model family takes (Gemini 3.1 Flash Image adds the tall and wide ratios
+# and 512); a provider's capabilities say which of them its model offers.
+ASPECT_RATIOS: tuple[str, ...] = (*BASE_RATIOS, "1:4", "4:1", "1:8", "8:1")
+IMAGE_SIZES: tuple[str, ...] = ("512", *BASE_SIZES)
 SEED_MAX = 2**32 - 1
 MAX_REFERENCES = 14
 NAME_MAX = 100
@@ -21,4 +26,14 @@ PROVIDER_KINDS: tuple[str, ...] = (
     "gemini",
     "comfyui",
     "sdwebui",
+    "gemini-interactions",
+)
+# The model families providers/catalog.py describes, by the name a profile's ``family`` key uses.
+MODEL_FAMILIES: tuple[str, ...] = (
+    "gemini-3-pro-image",
+    "gemini-3.1-flash-image",
+    "gemini-2.5-flash-image",
+    "gpt-image-2",
+    "gpt-image",
+    "flux",
 )

@@ -11,6 +11,7 @@ from session_tui.domain.model import (
     Lineage,
     ReferenceImage,
     Session,
+    SessionHeader,
     utcnow,
     validate_name,
 )
@@ -43,10 +44,12 @@ class LineageOps(EngineBase):
         into: str | None = None,
         keep_refs: bool = False,
         keep: Iterable[str] | None = None,
+        provider: str | None = None,
     ) -> Session:
         """Reset by promotion: a fresh conversation whose first reference is the promoted image.
 
-        ``keep_refs`` carries every old reference; ``keep`` (sha256 prefixes) carries a chosen few.
+        ``keep_refs`` carries every old reference; ``keep`` (sha256 prefixes) carries a chosen few;
+        ``provider`` moves the new session to another profile (a seeded prototype to Nano Banana).
         """
         src = self.session_dir(name)
         session = src.load()
@@ -90,10 +93,52 @@ class LineageOps(EngineBase):
         header = session.header.model_copy(
             update={"name": new_name, "created_at": utcnow(), "references": refs, "parent": lineage}
         )
-        return self.store.create(header, lambda sd: copy_blobs(src, sd, refs)).load()
+        header, notes = self.move_header(header, provider, len(refs))
+        created = self.store.create(header, lambda sd: copy_blobs(src, sd, refs)).load()
+        created.warnings.extend(notes)
+        return created
 
-    def fork(self, name: str, *, turn: int, into: str | None = None) -> Session:
-        """Continue from turn ``turn`` in a new session; the original is untouched."""
+    def move_header(
+        self, header: SessionHeader, provider: str | None, references: int
+    ) -> tuple[SessionHeader, list[str]]:
+        """``header`` moved to profile ``provider`` (unchanged for None or the same profile), with
+        the parameters the new model does not offer replaced by the nearest it does, each said."""
+        if provider is None or provider == header.provider:
+            return header, []
+        prov = self.provider(provider)
+        self.check_ref_count(prov, references)
+        caps = prov.capabilities()
+        params, notes = header.params, []
+        if params.image_size not in caps.image_sizes:
+            size = "1K" if "1K" in caps.image_sizes else caps.image_sizes[0]
+            notes.append(
+                f"{prov.name} does not offer image size {params.image_size}; the new session uses {size}."
+            )
+            params = params.model_copy(update={"image_size": size})
+        if params.aspect_ratio not in caps.aspect_ratios:
+            ratio = nearest_ratio(params.aspect_ratio, caps.aspect_ratios)
+            notes.append(
+                f"{prov.name} does not offer aspect ratio {params.aspect_ratio}; "
+                f"the new session uses {ratio}."
+            )
+            params = params.model_copy(update={"aspect_ratio": ratio})
+        self.check_params(prov, params)
+        parent = header.parent.model_copy(update={"moved_from": header.provider}) if header.parent else None
+        moved = header.model_copy(
+            update={
+                "provider": prov.name,
+                "kind": prov.kind,
+                "model": prov.model,
+                "params": params,
+                "parent": parent,
+            }
+        )
+        return moved, notes
+
+    def fork(self, name: str, *, turn: int, into: str | None = None, provider: str | None = None) -> Session:
+        """Continue from turn ``turn`` in a new session; the original is untouched. ``provider`` moves
+        the new session to another profile: the turns it copies keep what the old model said, and
+        a send there replays none of the old service's state (see TurnOps.send)."""
         src = self.session_dir(name)
         session = src.load()
         session.turn(turn)  # refuses a turn that does not exist
@@ -107,6 +152,7 @@ class LineageOps(EngineBase):
                 "parent": Lineage(session=name, kind="fork", turn=turn),
             }
         )
+        header, notes = self.move_header(header, provider, len(header.references))
 
         def populate(sd: SessionDir) -> None:
             images: list[ImageRef] = [*header.references, *(i for t in turns for i in t.images)]
@@ -116,7 +162,21 @@ class LineageOps(EngineBase):
             for c in cps:
                 sd.append_checkpoint(c)
 
-        return self.store.create(header, populate).load()
+        created = self.store.create(header, populate).load()
+        created.warnings.extend(notes)
+        return created
+
+
+def nearest_ratio(ratio: str, offered: tuple[str, ...]) -> str:
+    """The offered ratio closest to ``ratio`` (by the logarithm of width over height)."""
+    import math
+
+    def log_ratio(r: str) -> float:
+        w, _, h = r.partition(":")
+        return math.log(int(w) / int(h))
+
+    target = log_ratio(ratio)
+    return min(offered, key=lambda r: abs(log_ratio(r) - target))
 
 
 def copy_blobs(src: SessionDir, dst: SessionDir, images: Iterable[ImageRef]) -> None:

@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 # Of those turns only the newest bring their pictures: the last is the one being edited.
 HISTORY_TURNS = 8
 HISTORY_IMAGES = 2
+MOVED_NOTICE = (
+    "Earlier turns were made by {who}, so what that service keeps of them (thought signatures, thread ids) "
+    "was not sent to {model}: their pictures went as plain input images."
+)
 
 
 class TurnOps(HeaderEdits):
@@ -148,7 +152,9 @@ class TurnOps(HeaderEdits):
                 seed_honoured=caps.seed_honoured and params.seed is not None,
                 series=series,
             )
-            request = self._request(sd, session, turn, cancel or threading.Event(), history_before)
+            request = self._request(
+                sd, session, turn, cancel or threading.Event(), history_before, provider.state_scope()
+            )
             if series is not None:
                 request.history = []  # a series scene is a fresh picture from the references, not an edit
             turn.input_images = [r.sha256 for r in request.references] + [
@@ -182,6 +188,14 @@ class TurnOps(HeaderEdits):
             failure = ProviderError(f"The provider failed unexpectedly ({type(exc).__name__}: {exc}).")
             self._finish(sd, turn, started, failure=failure)
             raise failure from exc
+        moved = sorted({h.made_by for h in request.history if h.made_by and h.images})
+        if moved:
+            notice = MOVED_NOTICE.format(who=" and ".join(moved), model=provider.model)
+            earlier = result.request_info.get("notice")
+            result.request_info["notice"] = f"{notice} {earlier}" if earlier else notice
+            result.text = f"{notice} {result.text}".strip()
+        if result.provider_state:
+            turn.state_scope = provider.state_scope()
         return self._complete(sd, header, turn, result, started)
 
     def _complete(
@@ -255,24 +269,30 @@ class TurnOps(HeaderEdits):
         turn: Turn,
         cancel: threading.Event,
         history_before: int | None = None,
+        scope: dict[str, str] | None = None,
     ) -> GenerationRequest:
+        """``scope``: the sending provider's (``Provider.state_scope``); a turn made under another
+        scope is replayed without its provider state."""
         load = sd.blobs.read
         references = [InputImage(r, load, r.label, r.role) for r in session.header.references]
         before = history_before if history_before is not None else turn.index
         done = [t for t in session.turns if t.status == "ok" and t.images and t.index < before]
         done = done[-HISTORY_TURNS:]
         pictured = len(done) - HISTORY_IMAGES  # older turns are replayed as text only
-        history = [
-            HistoryTurn(
-                t.index,
-                t.prompt,
-                t.prompt_sent,
-                t.reply_text,
-                [InputImage(i, load) for i in t.images] if n >= pictured else [],
-                t.provider_state,
+        history = []
+        for n, t in enumerate(done):
+            own = scope is None or _same_scope(t, turn, scope)
+            history.append(
+                HistoryTurn(
+                    t.index,
+                    t.prompt,
+                    t.prompt_sent,
+                    t.reply_text,
+                    [InputImage(i, load) for i in t.images] if n >= pictured else [],
+                    t.provider_state if own else {},
+                    made_by="" if own else f"{t.model or t.kind} ({t.provider})",
+                )
             )
-            for n, t in enumerate(done)
-        ]
         return GenerationRequest(
             prompt=turn.prompt_sent,
             typed=turn.prompt,
@@ -377,3 +397,13 @@ class TurnOps(HeaderEdits):
             )
             sd.append_checkpoint(cp)
             return cp
+
+
+def _same_scope(made: Turn, sending: Turn, scope: dict[str, str]) -> bool:
+    """Whether the state ``made`` keeps is valid for the provider ``sending`` goes to: by the scope
+    stamped on it, or (a turn from before the stamp) by the same profile and kind."""
+    if not made.provider_state:
+        return True  # nothing to withhold
+    if made.state_scope:
+        return made.state_scope == scope
+    return made.provider == sending.provider and made.kind == sending.kind

@@ -27,6 +27,7 @@ class Capabilities:
     is_model: bool = True
     description: str = ""
     good_references: int | None = None  # how many the model handles well, where documented
+    family: str = ""  # the catalogue's model family, "unknown" when the id is not recognised
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class Capabilities:
             "is_model": self.is_model,
             "description": self.description,
             "good_references": self.good_references,
+            "family": self.family,
         }
 
 
@@ -79,6 +81,9 @@ class HistoryTurn:
     reply_text: str
     images: list[InputImage]
     provider_state: dict[str, Any]
+    # Set when the turn was made by another model or service: what it minted (Gemini's thought
+    # signatures, a response or interaction id) is withheld, so its pictures travel as plain inputs.
+    made_by: str = ""
 
 
 @dataclass
@@ -139,3 +144,8 @@ class Provider(ABC):
     def label(self) -> str:
         """How the header names it."""
         return f"{self.name} ({self.kind}, {self.model})"
+
+    def state_scope(self) -> dict[str, str]:
+        """Where the state a turn keeps (signatures, thread ids) is valid: stamped on each turn, and
+        a turn whose stamp differs is replayed without it."""
+        return {"kind": self.kind, "model": self.model}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from session_tui.config import Profile
 from session_tui.errors import ConfigError, ProviderError
@@ -79,9 +79,14 @@ def build_contents(
     return contents
 
 
-class GeminiProvider(NetworkProvider):
-    kind = "gemini"
+class GeminiBase(NetworkProvider):
+    """What Gemini's two doors share: the model id, the key header, the model lookup of --check."""
+
     accepted_mimes = GEMINI_MIMES
+    sends_seed = True  # generationConfig.seed: "best effort", so honoured only where a profile says so
+    # The generation method the model must list for --check to pass; None checks only that it exists.
+    check_method: str | None = None
+    api_headers: ClassVar[tuple[tuple[str, str], ...]] = ()  # sent with every request of the kind
 
     def __init__(self, name: str, profile: Profile, home: Home) -> None:
         super().__init__(name, profile, home)
@@ -99,12 +104,39 @@ class GeminiProvider(NetworkProvider):
         from openai import omit
 
         # The SDK would send the key as a bearer token, which Google refuses; only x-goog-api-key is sent.
-        return {"headers": {"x-goog-api-key": key, "Authorization": omit}, "security": {}}
+        headers = {"x-goog-api-key": key, "Authorization": omit, **dict(self.api_headers)}
+        return {"headers": headers, "security": {}}
+
+    def _check(self, wire: Wire, key: str) -> str:
+        import httpx2
+
+        response = wire.client.get(
+            f"v1beta/models/{self.model_id}", cast_to=httpx2.Response, options=self._headers(key)
+        )
+        doc = load_json(response.content, self.service)
+        shown = doc.get("displayName") if isinstance(doc, dict) else None
+        methods = doc.get("supportedGenerationMethods") if isinstance(doc, dict) else None
+        if self.check_method and isinstance(methods, list) and self.check_method not in methods:
+            raise ProviderError(
+                f"{self.service}: the key works, but model {self.model_id!r} does not offer "
+                f"{self.check_method}."
+            )
+        named = f" ({shown})" if isinstance(shown, str) and shown else ""
+        return f"{self.service}: reached, the key works, and model {self.model_id!r}{named} is available."
+
+
+class GeminiProvider(GeminiBase):
+    kind = "gemini"
+    check_method = "generateContent"
 
     def generation_config(self, request: GenerationRequest) -> dict[str, Any]:
         ratio, size = self.ratio_and_size(request)
         image_config = {"aspectRatio": ratio, **({"imageSize": size} if size else {})}
-        return {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": image_config}
+        config: dict[str, Any] = {"responseModalities": ["TEXT", "IMAGE"], "imageConfig": image_config}
+        seed = self.seed(request)
+        if seed is not None:
+            config["seed"] = seed
+        return config
 
     def _body(self, request: GenerationRequest, contents: list[dict[str, Any]]) -> dict[str, Any]:
         return deep_merge(
@@ -165,19 +197,3 @@ class GeminiProvider(NetworkProvider):
             notice=notice,
         )
         return self.finish(wire, answer, request_info=info, text_prefix=notice)
-
-    def _check(self, wire: Wire, key: str) -> str:
-        import httpx2
-
-        response = wire.client.get(
-            f"v1beta/models/{self.model_id}", cast_to=httpx2.Response, options=self._headers(key)
-        )
-        doc = load_json(response.content, self.service)
-        shown = doc.get("displayName") if isinstance(doc, dict) else None
-        methods = doc.get("supportedGenerationMethods") if isinstance(doc, dict) else None
-        if isinstance(methods, list) and "generateContent" not in methods:
-            raise ProviderError(
-                f"{self.service}: the key works, but model {self.model_id!r} does not offer generateContent."
-            )
-        named = f" ({shown})" if isinstance(shown, str) and shown else ""
-        return f"{self.service}: reached, the key works, and model {self.model_id!r}{named} is available."

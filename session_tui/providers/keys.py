@@ -18,7 +18,7 @@ from session_tui.config import Profile
 from session_tui.errors import ConfigError, InvalidInput
 from session_tui.media.userfiles import read_regular
 from session_tui.paths import Home
-from session_tui.providers.catalog import GEMINI_HOST, GEMINI_URL, OPENAI_URL, host_of
+from session_tui.providers.catalog import GEMINI_HOST, GEMINI_KINDS, GEMINI_URL, OPENAI_URL, host_of
 from session_tui.store.atomic import atomic_write
 
 KEYS_MODE = 0o600
@@ -33,11 +33,16 @@ DEFAULT_ENV: dict[str, tuple[str, ...]] = {
 
 
 def default_base_url(kind: str) -> str:
-    return GEMINI_URL if kind == "gemini" else OPENAI_URL
+    return GEMINI_URL if kind in GEMINI_KINDS else OPENAI_URL
 
 
 def effective_base_url(profile: Profile) -> str:
-    return (profile.base_url or default_base_url(profile.kind)).rstrip("/")
+    """The base URL requests are made under. Gemini's kinds add ``/v1beta/…`` themselves, so a
+    configured URL that already ends in it is cut back to the service root."""
+    url = (profile.base_url or default_base_url(profile.kind)).rstrip("/")
+    if profile.kind in GEMINI_KINDS:
+        url = url.removesuffix("/v1beta").rstrip("/")
+    return url
 
 
 @dataclass(frozen=True)

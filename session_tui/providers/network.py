@@ -17,7 +17,7 @@ from session_tui.errors import ConfigError, ProviderError, SessionTuiError
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
 from session_tui.providers.budget import OPENAI_MIMES, Prepared, fit
-from session_tui.providers.catalog import capabilities_for, family, host_of
+from session_tui.providers.catalog import Family, capabilities_for, family, host_of
 from session_tui.providers.errors import Where, from_sdk, redact, redact_error
 from session_tui.providers.input_cache import InputCache
 from session_tui.providers.keys import effective_base_url, lookup, resolve_api_key
@@ -64,14 +64,48 @@ class NetworkProvider(Provider):
         """Whether the base URL is OpenAI's own (which alone gets OpenAI organisation headers)."""
         return self.host == "api.openai.com"
 
+    # Whether this kind has a request field for a seed (Gemini's generationConfig.seed, chat's seed);
+    # only then can a family or a profile say the seed is honoured.
+    sends_seed: bool = False
+
+    @property
+    def catalog_model(self) -> str:
+        """The model id the catalogue's family is looked up by."""
+        return self.model
+
+    @property
+    def family(self) -> Family:
+        return family(self.catalog_model, self.profile.family)
+
     def capabilities(self) -> Capabilities:
-        return capabilities_for(self.kind, self.model, self.profile.base_url, self.profile.max_references)
+        p = self.profile
+        return capabilities_for(
+            self.kind,
+            self.catalog_model,
+            p.base_url,
+            p.max_references,
+            family_key=p.family,
+            aspect_ratios=tuple(p.aspect_ratios) if p.aspect_ratios else None,
+            image_sizes=tuple(p.image_sizes) if p.image_sizes else None,
+            # None: as the family says; a kind with no seed field never honours one.
+            seed_honoured=p.seed_honoured if self.sends_seed else False,
+        )
+
+    def seed(self, request: GenerationRequest) -> int | None:
+        """The seed to send, where this kind sends one and the model honours it."""
+        if request.params.seed is None or not self.sends_seed or not self.capabilities().seed_honoured:
+            return None
+        return request.params.seed
 
     def sends_image_size(self) -> bool:
-        return family(self.model).sends_image_size
+        return self.family.sends_image_size
 
     def label(self) -> str:
         return f"{self.name} ({self.kind}, {self.model} at {self.host})"
+
+    def state_scope(self) -> dict[str, str]:
+        # A thread id means nothing to another service, a signature nothing to another model.
+        return {**super().state_scope(), "base_url": public_url(self.base_url)}
 
     def budget_bytes(self) -> int:
         return int(self.profile.request_budget_mb * 1_000_000)
@@ -174,7 +208,7 @@ class NetworkProvider(Provider):
             usage=answer.usage,
             provider_state=answer.state,
             request_info=request_info,
-            seed_honoured=False,
+            seed_honoured=self.capabilities().seed_honoured,
             previews=previews,
         )
 

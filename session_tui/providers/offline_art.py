@@ -23,14 +23,19 @@ BASE_1K: dict[str, tuple[int, int]] = {
     "9:16": (768, 1376),
     "16:9": (1376, 768),
     "21:9": (1584, 672),
+    # Gemini 3.1 Flash Image's tall and wide ratios, at about the same megapixel.
+    "1:4": (512, 2048),
+    "4:1": (2048, 512),
+    "1:8": (352, 2816),
+    "8:1": (2816, 352),
 }
-SCALE = {"1K": 1, "2K": 2, "4K": 4}
+SCALE = {"512": 0.5, "1K": 1, "2K": 2, "4K": 4}
 
 
 def pixel_size(aspect_ratio: str, image_size: str) -> tuple[int, int]:
     w, h = BASE_1K[aspect_ratio]
     k = SCALE[image_size]
-    return w * k, h * k
+    return round(w * k), round(h * k)
 
 
 def place(img: Image.Image, ground: float, rng: random.Random) -> tuple[Pose, float]:

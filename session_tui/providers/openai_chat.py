@@ -52,15 +52,29 @@ def input_images(request: GenerationRequest) -> list[tuple[InputImage, str]]:
     return inputs
 
 
+# OpenRouter's image_config spells Gemini's smallest size "0.5K"; it refuses "512".
+OPENROUTER_SIZES = {"512": "0.5K"}
+
+
 class OpenAIChatProvider(OpenAIProvider):
     kind = "openai-chat"
+    sends_seed = True  # chat completions has a seed field, for a model that honours it
+
+    def modalities(self) -> list[str]:
+        """What to ask for: the profile's list, else the family's (image-only models answer a request
+        for ["image", "text"] with 404 "No endpoints found that support the requested output modalities")."""
+        return list(self.profile.modalities or self.family.output_modalities)
 
     def extra_body(self, request: GenerationRequest) -> dict[str, Any]:
         ratio, size = self.ratio_and_size(request)
         config: dict[str, Any] = {"aspect_ratio": ratio}
         if size:
-            config["image_size"] = size
-        return deep_merge({"modalities": ["image", "text"], "image_config": config}, self.profile.extra_body)
+            config["image_size"] = OPENROUTER_SIZES.get(size, size)
+        body: dict[str, Any] = {"modalities": self.modalities(), "image_config": config}
+        seed = self.seed(request)
+        if seed is not None:
+            body["seed"] = seed
+        return deep_merge(body, self.profile.extra_body)
 
     def _generate(self, wire: Wire, request: GenerationRequest, key: str) -> GenerationResult:
         extra = self.extra_body(request)

@@ -7,7 +7,7 @@ that needs input images is refused with a sentence saying so, before anything is
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from session_tui.errors import ProviderError
 from session_tui.media.images import EXT_BY_MIME
@@ -16,12 +16,27 @@ from session_tui.providers.budget import OPENAI_MIMES, request_info
 from session_tui.providers.catalog import (
     GPT_IMAGE_EDIT_INPUTS,
     GPT_IMAGE_SIZES,
-    family,
+    free_size,
     is_gemini_openai_compat,
 )
 from session_tui.providers.network import OpenAIProvider, body_bytes, deep_merge
 from session_tui.providers.parsers import load_json, parse_images
 from session_tui.providers.sdk import Wire
+
+if TYPE_CHECKING:
+    from session_tui.providers.catalog import Family
+
+
+def openai_size(fam: Family, model: str, request: GenerationRequest) -> str:
+    """The ``size`` an OpenAI image model is asked for: gpt-image-2 any WIDTHxHEIGHT made from the
+    ratio and size asked for, the earlier models one of their three shapes (named by ratio)."""
+    ratio = request.params.aspect_ratio
+    if fam.free_size:
+        try:
+            return free_size(ratio, request.params.image_size)
+        except ValueError as exc:
+            raise ProviderError(f"Model {model!r} cannot draw this: {exc}.") from None
+    return GPT_IMAGE_SIZES.get(ratio, "auto")
 
 
 def edit_inputs(request: GenerationRequest) -> list[tuple[InputImage, str]]:
@@ -47,8 +62,8 @@ class OpenAIImagesProvider(OpenAIProvider):
             config = {"aspect_ratio": ratio, **({"image_size": size} if size else {})}
             extra = {**config, "extra_body": {"google": {"image_config": config}}}
             return {"response_format": "b64_json", "extra_body": deep_merge(extra, self.profile.extra_body)}
-        fields: dict[str, Any] = {"size": GPT_IMAGE_SIZES.get(ratio, "auto")}
-        if family(self.model).key != "gpt-image":
+        fields: dict[str, Any] = {"size": openai_size(self.family, self.model, request)}
+        if not self.family.key.startswith("gpt-image"):
             fields["response_format"] = "b64_json"  # GPT Image models always answer base64 and reject it
         if self.profile.extra_body:
             fields["extra_body"] = dict(self.profile.extra_body)
@@ -94,6 +109,10 @@ class OpenAIImagesProvider(OpenAIProvider):
             wire,
             answer,
             request_info=request_info(
-                prepared, budget_bytes=self.budget_bytes(), bytes_sent=sent, endpoint=endpoint
+                prepared,
+                budget_bytes=self.budget_bytes(),
+                bytes_sent=sent,
+                endpoint=endpoint,
+                size=fields.get("size"),
             ),
         )

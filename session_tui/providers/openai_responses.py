@@ -12,10 +12,10 @@ from typing import Any
 
 from session_tui.providers.base import GenerationRequest, GenerationResult, InputImage
 from session_tui.providers.budget import request_info
-from session_tui.providers.catalog import GPT_IMAGE_SIZES
 from session_tui.providers.errors import error_details
-from session_tui.providers.network import OpenAIProvider, body_bytes
+from session_tui.providers.network import OpenAIProvider, body_bytes, deep_merge
 from session_tui.providers.openai_chat import data_url
+from session_tui.providers.openai_images import openai_size
 from session_tui.providers.parsers import load_json, parse_responses
 from session_tui.providers.sdk import Wire
 
@@ -42,8 +42,18 @@ def refused_previous(exc: Exception) -> bool:
 class OpenAIResponsesProvider(OpenAIProvider):
     kind = "openai-responses"
 
+    @property
+    def catalog_model(self) -> str:
+        """The image model the tool draws with (the tool's ``model`` option), else the profile's model:
+        its family says which sizes the tool takes."""
+        chosen = self.profile.tool_options.get("model")
+        return chosen if isinstance(chosen, str) and chosen.strip() else self.model
+
     def tool(self, request: GenerationRequest) -> dict[str, Any]:
-        return {"type": "image_generation", "size": GPT_IMAGE_SIZES.get(request.params.aspect_ratio, "auto")}
+        """The image_generation tool: the size for the image model, then the profile's tool_options
+        (quality, input_fidelity, background, output_format, partial_images, moderation, …)."""
+        size = openai_size(self.family, self.catalog_model, request)
+        return deep_merge({"type": "image_generation", "size": size}, self.profile.tool_options)
 
     def _generate(self, wire: Wire, request: GenerationRequest, key: str) -> GenerationResult:
         import openai
@@ -75,13 +85,14 @@ class OpenAIResponsesProvider(OpenAIProvider):
             doc: dict[str, Any] = {
                 "model": self.model,
                 "input": [{"role": "user", "content": content}],
-                "tools": [self.tool(request)],
+                "tools": [tool],
                 "tool_choice": {"type": "image_generation"},
             }
             if previous:
                 doc["previous_response_id"] = previous
             return doc
 
+        tool = self.tool(request)
         prepared = self.fit(inputs, body_bytes({**body([]), **self.profile.extra_body}), request)
         doc = body([{"type": "input_image", "image_url": data_url(p)} for p in prepared])
         extra = dict(self.profile.extra_body) or None
@@ -93,6 +104,7 @@ class OpenAIResponsesProvider(OpenAIProvider):
             bytes_sent=body_bytes({**doc, **(extra or {})}),
             endpoint="responses",
             previous_response_id=previous,
+            size=tool.get("size"),
             notice=notice,
         )
         return self.finish(wire, answer, request_info=info, text_prefix=notice)

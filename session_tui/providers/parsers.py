@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from session_tui.errors import InvalidInput, ProviderError
-from session_tui.providers.errors import SAFETY_CODES, clip, error_details, safety_error
+from session_tui.providers.errors import body_error, clip, safety_error
 
 BLOB_KEY = "session_tui_blob"  # stands in for inline image data in stored Gemini parts
 GEMINI_FINISH_SAFETY = frozenset(
@@ -31,6 +31,8 @@ GEMINI_FINISH_SAFETY = frozenset(
         "IMAGE_RECITATION",
     }
 )
+# "Unspecified" is not a block: the proto spells it BLOCK_REASON_UNSPECIFIED, python-genai BLOCKED_…
+GEMINI_NO_BLOCK = frozenset({"BLOCK_REASON_UNSPECIFIED", "BLOCKED_REASON_UNSPECIFIED"})
 # Linear on hostile text: the alt text is bounded and the base64 run is an atomic group whose
 # spaces must sit between base64 characters (an open-ended "[...\s]+?" then "\s*" backtracked
 # quadratically: 16 KB of spaces took seconds, a 1 MB answer would have hung).
@@ -126,14 +128,6 @@ def _sort_urls(urls: list[str], service: str) -> tuple[list[bytes], list[str]]:
     return images, remote
 
 
-def _body_error(service: str, body: object) -> ProviderError:
-    d = error_details(body)
-    if d.code.lower() in SAFETY_CODES:
-        return safety_error(service, d.code, d.message)
-    label = f" ({d.code or d.status})" if (d.code or d.status) else ""
-    return ProviderError(f"{service} reported an error{label}: {d.message or 'no message'}.")
-
-
 def _image_url(item: object) -> str:
     """An image URL from any of the part shapes gateways use."""
     if isinstance(item, str):
@@ -156,7 +150,7 @@ def parse_chat(doc: object, service: str) -> Answer:
     d = _dict(doc)
     choices = _list(d.get("choices"))
     if d.get("error") and not choices:
-        raise _body_error(service, d["error"])
+        raise body_error(service, d["error"])
     if not choices:
         raise ProviderError(f"{service} answered without any choices (not a chat completion).")
     choice = _dict(choices[0])
@@ -178,8 +172,13 @@ def parse_chat(doc: object, service: str) -> Answer:
             urls.append(_image_url(p))
     texts.append(_str(msg.get("refusal")))
     text = "\n".join(t.strip() for t in texts if t and t.strip())
-    images, remote = _sort_urls(urls, service)
     finish = _str(choice.get("finish_reason"))
+    if finish == "error" or choice.get("error"):
+        # OpenRouter: the provider failed mid-answer, said with HTTP 200; what arrived is partial.
+        failure = body_error(service, choice.get("error") or {"message": "the answer ended with an error"})
+        failure.reply_text = text or None
+        raise failure
+    images, remote = _sort_urls(urls, service)
     native = _str(choice.get("native_finish_reason")).upper()
     if not images and not remote and (finish == "content_filter" or native in GEMINI_FINISH_SAFETY):
         raise safety_error(service, native or finish, text=text)
@@ -197,7 +196,7 @@ def parse_chat(doc: object, service: str) -> Answer:
 def parse_images(doc: object, service: str) -> Answer:
     d = _dict(doc)
     if d.get("error") and not d.get("data"):
-        raise _body_error(service, d["error"])
+        raise body_error(service, d["error"])
     urls: list[str] = []
     texts: list[str] = []
     for item in _list(d.get("data")):
@@ -238,7 +237,7 @@ def parse_responses(doc: object, service: str) -> Answer:
     if not images:
         error = d.get("error")
         if error:
-            raise _body_error(service, error)
+            raise body_error(service, error)
         reason = _str(_dict(d.get("incomplete_details")).get("reason"))
         if reason == "content_filter" or refusals:
             raise safety_error(service, reason or "refusal", " ".join(refusals), text)
@@ -259,11 +258,11 @@ def parse_gemini(doc: object, service: str) -> Answer:
     is stored once, as a blob, and put back when the parts are replayed)."""
     d = _dict(doc)
     if d.get("error") and not d.get("candidates"):
-        raise _body_error(service, d["error"])
+        raise body_error(service, d["error"])
     feedback = _dict(d.get("promptFeedback"))
     block = _str(feedback.get("blockReason"))
     candidates = _list(d.get("candidates"))
-    if block and block != "BLOCK_REASON_UNSPECIFIED":
+    if block and block not in GEMINI_NO_BLOCK:
         raise safety_error(service, block, _str(feedback.get("blockReasonMessage")))
     if not candidates:
         raise ProviderError(f"{service} answered without any candidate and without saying why.")
@@ -316,4 +315,78 @@ def parse_gemini(doc: object, service: str) -> Answer:
         state=state,
         usage=_dict(d.get("usageMetadata")),
         model=_str(d.get("modelVersion")),
+    )
+
+
+# -- Gemini Interactions API ----------------------------------------------------------------------
+# Statuses of an interaction that did not end well, and those of one that has not ended yet.
+INTERACTION_STOPPED = frozenset({"failed", "cancelled", "incomplete", "budget_exceeded"})
+INTERACTION_UNFINISHED = frozenset({"in_progress", "queued", "requires_action", "continuation_required"})
+
+
+def parse_interaction(doc: object, service: str) -> Answer:
+    """Images and text of an interaction's ``model_output`` steps (``thought`` steps are skipped, and
+    ``user_input`` only appears when an interaction is read back). ``state["interaction_id"]`` is what
+    the next turn continues from. The retired ``outputs`` list is read as one model output, so an
+    answer in the old shape still yields its picture."""
+    d = _dict(doc)
+    steps = _list(d.get("steps"))
+    if d.get("error") and not steps:
+        raise body_error(service, d["error"])
+    if not steps and isinstance(d.get("outputs"), list):
+        steps = [{"type": "model_output", "content": d["outputs"]}]
+    status = _str(d.get("status"))
+    images: list[bytes] = []
+    urls: list[str] = []
+    texts: list[str] = []
+    errors: list[Any] = [e for e in _list(d.get("errors")) if e]
+    for raw in steps:
+        step = _dict(raw)
+        if step.get("type") != "model_output":
+            continue
+        if step.get("error"):
+            errors.append(step["error"])
+        for raw_item in _list(step.get("content")):
+            item = _dict(raw_item)
+            if item.get("type") == "text" and isinstance(item.get("text"), str):
+                texts.append(item["text"])
+            elif item.get("type") == "image":
+                mime = _str(item.get("mime_type"))
+                if mime and not mime.startswith("image/"):
+                    continue
+                if item.get("data") is not None:
+                    images.append(decode_b64(item.get("data"), service))
+                elif _str(item.get("uri")).lower().startswith(("http://", "https://")):
+                    urls.append(_str(item.get("uri")))
+    text = "\n".join(t.strip() for t in texts if t.strip())
+    if not images and not urls:
+        if errors:
+            failure = body_error(service, errors[0])
+            failure.reply_text = text or None
+            raise failure
+        if status in INTERACTION_STOPPED:
+            raise ProviderError(
+                f"{service} stopped before making an image ({status}).", reply_text=text or None
+            )
+        if status in INTERACTION_UNFINISHED:
+            raise ProviderError(
+                f"{service} answered before the interaction had finished ({status}); try again.",
+                reply_text=text or None,
+            )
+    state = {
+        k: v
+        for k, v in (
+            ("interaction_id", _str(d.get("id"))),
+            ("status", status),
+            ("created", _str(d.get("created"))),
+        )
+        if v
+    }
+    return Answer(
+        images=images,
+        urls=urls,
+        text=text,
+        state=state,
+        usage=_dict(d.get("usage")),
+        model=_str(d.get("model")),
     )

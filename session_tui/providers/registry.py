@@ -23,6 +23,7 @@ _KINDS = MappingProxyType(
         "gemini": "session_tui.providers.gemini:GeminiProvider",
         "comfyui": "session_tui.providers.comfyui:ComfyUIProvider",
         "sdwebui": "session_tui.providers.sdwebui:SDWebUIProvider",
+        "gemini-interactions": "session_tui.providers.gemini_interactions:GeminiInteractionsProvider",
     }
 )
 

@@ -10,6 +10,7 @@ httpx2's documented ``trace`` request extension.
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import threading
 import time
@@ -22,6 +23,8 @@ T = TypeVar("T")
 POLL_S = 0.05  # how often the waiting caller looks at the cancel event
 DOWNLOAD_MAX_BYTES = 64 * 1024 * 1024
 DOWNLOAD_TIMEOUT_S = 60.0
+RETRY_BODY_MAX = 256 * 1024  # an error body larger than this is not read for its RetryInfo
+SDK_MAX_RETRY_AFTER_S = 120.0  # the SDK honours a server's wait up to two minutes
 CANCELLED = "The turn was cancelled; the prompt is kept."
 # Headers that carry a credential in any provider kind; none is ever sent to another host.
 CREDENTIAL_HEADERS = (
@@ -58,7 +61,9 @@ class Wire:
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         self.http = httpx2.Client(
-            event_hooks={"request": [self._on_request]}, timeout=timeout_s, follow_redirects=True
+            event_hooks={"request": [self._on_request], "response": [self._on_response]},
+            timeout=timeout_s,
+            follow_redirects=True,
         )
         # Named explicitly so that no Authorization taken from the environment (OPENAI_CUSTOM_HEADERS)
         # can replace it; Gemini and downloads omit it per request.
@@ -85,6 +90,33 @@ class Wire:
             for name in CREDENTIAL_HEADERS:
                 request.headers.pop(name, None)
         request.extensions["trace"] = self._trace
+
+    def _on_response(self, response: Any) -> None:
+        """Google says how long to wait in a ``RetryInfo`` detail of the body, not in Retry-After, which
+        is all the SDK's retry reads: the wait is copied into the header, so the retry comes after it.
+        A wait longer than the profile's timeout is not waited for: the SDK is told not to retry, and
+        the sentence says how long the service asked to wait."""
+        if response.status_code not in (429, 503) or {"retry-after", "retry-after-ms"} & set(
+            response.headers
+        ):
+            return
+        declared = response.headers.get("content-length", "")
+        if "json" not in response.headers.get("content-type", "") or (
+            declared.isdigit() and int(declared) > RETRY_BODY_MAX
+        ):
+            return
+        from session_tui.providers.errors import error_details
+
+        try:
+            response.read()
+            delay = error_details(json.loads(response.content)).retry_delay_s
+        except Exception:  # an unreadable body: the SDK's own backoff applies
+            return
+        if delay is None or delay <= 0:
+            return
+        response.headers["retry-after"] = f"{delay:g}"
+        if delay > min(self.timeout_s, SDK_MAX_RETRY_AFTER_S):
+            response.headers["x-should-retry"] = "false"
 
     def _trace(self, event: str, info: dict[str, Any]) -> None:
         if event != "connection.connect_tcp.complete":

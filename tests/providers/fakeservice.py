@@ -12,6 +12,7 @@ import email.policy
 import io
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +64,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def json(self) -> Any:
@@ -115,7 +117,13 @@ class FakeService:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else b""
                 service.requests.append(
-                    Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    Seen(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                        time.monotonic(),
+                    )
                 )
                 service.received.set()
                 reply = service.routes.get(self.path) if self.command == "GET" else None
@@ -158,16 +166,24 @@ class FakeService:
 
 def write_profile(home: Path, name: str, **fields: Any) -> None:
     """Add a provider profile to the home's config.toml (and make it the default)."""
-    lines = [f'default_provider = "{name}"', "", f"[providers.{name}]"]
-    for key, value in fields.items():
-        if isinstance(value, str):
-            lines.append(f"{key} = {json.dumps(value)}")
-        elif isinstance(value, bool):
-            lines.append(f"{key} = {'true' if value else 'false'}")
-        elif isinstance(value, dict):
-            lines.append(f"{key} = {json.dumps(value).replace(':', ' =')}")  # flat inline tables only
-        else:
-            lines.append(f"{key} = {value}")
+    write_profiles(home, name, {name: fields})
+
+
+def write_profiles(home: Path, default: str, profiles: dict[str, dict[str, Any]]) -> None:
+    """config.toml with several provider profiles, ``default`` the default one."""
+    lines = [f'default_provider = "{default}"']
+    for name, fields in profiles.items():
+        lines += ["", f"[providers.{name}]"]
+        for key, value in fields.items():
+            if isinstance(value, str):
+                lines.append(f"{key} = {json.dumps(value)}")
+            elif isinstance(value, bool):
+                lines.append(f"{key} = {'true' if value else 'false'}")
+            elif isinstance(value, (dict, list)):
+                inline = json.dumps(value).replace('": ', '" = ')  # JSON's "key": as TOML's "key" =
+                lines.append(f"{key} = {inline}")
+            else:
+                lines.append(f"{key} = {value}")
     (home / "config.toml").write_text("\n".join(lines) + "\n")
 
 

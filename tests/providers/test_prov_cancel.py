@@ -11,7 +11,9 @@ from session_tui.errors import Cancelled
 from session_tui.paths import Home
 
 
-@pytest.mark.parametrize("kind", ["gemini", "openai-chat", "openai-images", "openai-responses"])
+@pytest.mark.parametrize(
+    "kind", ["gemini", "gemini-interactions", "openai-chat", "openai-images", "openai-responses"]
+)
 def test_cancel_stops_the_request_in_flight(
     home: Home, service: FakeService, key_env: str, kind: str
 ) -> None:

@@ -17,6 +17,6 @@ def test_readme_profiles_parse_and_build(home: Home) -> None:
     block = text.split("Ready profiles", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
     config = parse_config(tomllib.loads(block), "README.md")
     kinds = {profile.kind for profile in config.providers.values()}
-    assert kinds == {"gemini", "openai-chat", "openai-images", "openai-responses"}
+    assert kinds == {"gemini", "gemini-interactions", "openai-chat", "openai-images", "openai-responses"}
     for name, profile in config.providers.items():
         assert create_provider(name, profile, home).capabilities().max_references > 0
