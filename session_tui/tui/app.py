@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
@@ -59,6 +60,21 @@ class SessionTuiApp(App[None]):
         self.cursor_blink = cursor_blink
         self.thumbnails = ThumbnailCache(engine)
         self._opening = opening  # what run() read of ``start`` before the app began, if anything
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification is plain text: messages carry labels, paths, prompts and services'
+        error bodies, and a stray ``[/x]`` in one must not crash the app (nor ``[@click=…]`` act).
+        ``markup`` is ignored because Widget.notify and Screen.notify always pass True."""
+        del markup
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     @property
     def image_class(self) -> ImageFactory:

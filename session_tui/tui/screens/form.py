@@ -6,6 +6,7 @@ from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -60,7 +61,7 @@ class FormScreen(ModalScreen[R | None], Generic[V, R]):
     def show_error(self, exc: SessionTuiError) -> None:
         self.busy = False
         error = self.query_one("#form-error", Static)
-        error.update(exc.message)
+        error.update(Text(exc.message))  # a service's words: '[/x]' in them is text, not markup
         error.add_class("-shown")
 
     def action_submit(self) -> None:

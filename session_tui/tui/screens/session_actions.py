@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -270,7 +271,7 @@ class SessionActions(Screen[None]):
                 result, count = done
                 text = f"Exported {count} checkpoint(s) to {result.path}"
                 line = self.query_one("#last-export", Static)
-                line.update(text)
+                line.update(Text(text))  # a path with '[' in it is not markup
                 line.add_class("-shown")
                 self.notify(text, title="Exported", timeout=10)
 
