@@ -232,3 +232,23 @@ def test_busy_session_in_the_whole_home_check_is_not_ok(engine: Engine, home: Ho
     before = snapshot(home.root / "demo")
     assert run_cli("check").code == 0
     assert snapshot(home.root / "demo") == before
+
+
+def test_send_on_a_full_disk_says_the_prompt_is_kept_not_that_nothing_changed(
+    engine: Engine, home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from session_tui.store.atomic import describe_os_error
+
+    build_session(engine, turns=1, approve=False)
+
+    def full(path: Path, data: bytes, **kwargs: object) -> None:
+        raise describe_os_error(OSError(errno.ENOSPC, "No space left on device"), "write", path)
+
+    monkeypatch.setattr("session_tui.store.blobs.atomic_write", full)
+    r = run_cli("send", "demo", "in the snow")
+    assert r.code != 0 and one_sentence(r.err)
+    assert "nothing was changed" not in r.err and "kept as failed turn 2" in r.err, r.err
+    last = engine.load("demo").turns[-1]
+    assert (last.index, last.status, last.prompt) == (2, "failed", "in the snow")

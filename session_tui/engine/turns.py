@@ -23,6 +23,7 @@ from session_tui.errors import (
     InvalidInput,
     ProviderError,
     SessionTuiError,
+    StorageError,
 )
 from session_tui.providers.base import GenerationRequest, GenerationResult, HistoryTurn, InputImage, Provider
 from session_tui.providers.ratelimit import RateLimiter
@@ -215,8 +216,19 @@ class TurnOps(HeaderEdits):
                 for data in result.images
             ]
         except (SessionTuiError, KeyboardInterrupt) as exc:
-            self._finish(sd, turn, started, failure=exc)
-            raise
+            if not isinstance(exc, StorageError):
+                self._finish(sd, turn, started, failure=exc)
+                raise
+            # The picture could not be stored (disk full, read-only), but the turn is journalled:
+            # "nothing was changed" would be untrue, so say where the prompt is.
+            try:
+                self._finish(sd, turn, started, failure=exc)
+                kept = f"the prompt is kept as failed turn {turn.index}"
+            except StorageError:
+                kept = f"the prompt is kept as interrupted turn {turn.index}"
+            exc.message = exc.message.replace("nothing was changed", kept)
+            exc.args = (exc.message,)
+            raise exc from None
         turn.reply_text = result.text
         turn.usage = result.usage
         turn.provider_state = result.provider_state
