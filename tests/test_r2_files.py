@@ -310,3 +310,11 @@ def test_keys_file_mode_620_is_called_group_writable(home: Home) -> None:
     r = run_cli("keys", "list")
     assert r.code != 0 and one_sentence(r.err)
     assert "changed by other users" in r.err and "read by other users" not in r.err
+
+
+def test_a_fifo_in_the_input_cache_is_a_miss_not_a_hang(tmp_path: Path, deadline: None) -> None:
+    from session_tui.providers.input_cache import _read_regular
+
+    fifo = tmp_path / "entry.png"
+    os.mkfifo(fifo)
+    assert _read_regular(fifo) == b""

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import io
 import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from session_tui.errors import SessionTuiError
+from session_tui.media.userfiles import read_regular
 from session_tui.store.atomic import atomic_write
 
 VERSION = 1
@@ -89,16 +89,8 @@ class InputCache:
 
 
 def _read_regular(path: Path) -> bytes:
+    """The cached file, or nothing: a link, a FIFO or an unreadable file is a cache miss, never a hang."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        return read_regular(path, follow_links=False)
     except OSError:
         return b""
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b""
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            return fh.read()
-    except OSError:
-        return b""
-    finally:
-        os.close(fd)
