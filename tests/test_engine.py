@@ -143,7 +143,7 @@ def test_send_stores_an_ok_turn_with_its_image(eng: Engine, fake: FakeProvider, 
     assert "Little Orange" in turn.prompt_sent and turn.prompt_sent.endswith("on the beach")
     assert turn.params.seed == 5 and turn.seed_honoured is False
     assert (turn.provider, turn.model, turn.reply_text) == ("fake", "fake-model-2", "reply 1")
-    assert turn.provider_state == {"response_id": "r1"} and turn.usage == {"tokens": 1}
+    assert turn.provider_state == {"response_id": "r1"} and turn.usage.model_dump() == {"tokens": 1}
     assert turn.finished_at is not None and turn.duration_s is not None
 
     loaded = eng.load("s")

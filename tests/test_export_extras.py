@@ -76,7 +76,7 @@ def test_the_gallery_escapes_labels_and_shows_scores(exported: Path, engine: Eng
     page = (exported / GALLERY).read_text(encoding="utf-8")
     assert "<b>look</b>" not in page and "first &lt;b&gt;look&lt;/b&gt;" in page
     assert "蓝色" in page
-    scores = [t.score["total"] for t in engine.load("orange").turns]
+    scores = [t.score.total for t in engine.load("orange").turns]
     for score in scores:
         assert f"score {score}/100" in page
     assert "make the hoodie blue" in page  # the prompt is there to read

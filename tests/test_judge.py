@@ -118,10 +118,10 @@ def test_judge_sends_references_and_checkpoint_and_stores_the_verdict_beside_the
     text = " ".join(p["text"] for p in content if p["type"] == "text")
     assert "orange pigtails" in text and "same blush" in text and '"hair": 0-100' in text
     score = judged.load("s").turns[0].score
-    assert score is not None and isinstance(score["total"], int)  # the local score stays
-    assert score["judge"]["overall"] == 82 and score["judge"]["model"] == "vision-1"
-    assert score["judge"]["checkpoint"] == "cp1"
-    assert judged.load("s").turns[1].score.get("judge") is None  # only the checkpoint asked for
+    assert score is not None and isinstance(score.total, int)  # the local score stays
+    assert score.judge.overall == 82 and score.judge.model == "vision-1"
+    assert score.judge.checkpoint == "cp1"
+    assert judged.load("s").turns[1].score.judge is None  # only the checkpoint asked for
 
 
 def test_judge_all_checkpoints_with_json_and_the_sessions_own_profile(
@@ -138,8 +138,8 @@ def test_an_answer_that_is_not_json_is_stored_as_given(judged: Engine, fake: Fak
     fake.answer = "It looks quite similar, I would say 8 out of 10."
     run = cli("judge", "s", "--profile", "vision", "--checkpoint", "two")
     assert run.code == 0 and "did not answer with the JSON asked for" in run.out
-    verdict = judged.load("s").turns[1].score["judge"]
-    assert verdict["overall"] is None and verdict["raw"].startswith("It looks quite similar")
+    verdict = judged.load("s").turns[1].score.judge
+    assert verdict.overall is None and verdict.raw.startswith("It looks quite similar")
 
 
 def test_a_refused_key_is_one_sentence_and_nothing_is_stored(judged: Engine, fake: FakeJudge) -> None:

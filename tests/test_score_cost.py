@@ -22,6 +22,7 @@ from PIL import Image
 
 import session_tui.engine.scores as scoring_session
 from session_tui.config import Config, Profile
+from session_tui.domain.records import Score
 from session_tui.engine import Engine, RefInput
 from session_tui.engine.scores import rescore
 from session_tui.media.images import SMALL_SIDE, small_copy, verify_decodes
@@ -31,10 +32,10 @@ from session_tui.scoring.colour import delta_e_2000, shares_within
 from session_tui.scoring.features import image_features, open_small, small_features
 
 
-def same_score(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
+def same_score(a: Score | None, b: Score | None) -> bool:
     """Equal but for when each was computed."""
     assert a is not None and b is not None
-    return {**a, "computed_at": None} == {**b, "computed_at": None}
+    return {**a.model_dump(), "computed_at": None} == {**b.model_dump(), "computed_at": None}
 
 
 @pytest.fixture
@@ -93,7 +94,7 @@ def test_an_offline_turn_is_scored_from_the_drawing_and_matches_a_rescore(
     engine.new_session("s", character=ORANGE, refs=[RefInput(ref, "front", "front")])
     turn = engine.send("s", "on the beach", seed=3)
     assert decodes == []  # neither the new picture nor the reference was decoded by the score
-    assert set(turn.score["parts"]) == {"colour", "hue", "texture", "structure", "palette"}
+    assert set(turn.score.parts) == {"colour", "hue", "texture", "structure", "palette"}
     (again,) = rescore(engine.session_dir("s"))
     assert len(decodes) == 1  # `session-tui score` decodes the stored picture ...
     assert same_score(again.score, turn.score)  # ... and finds exactly what the turn stored
@@ -115,7 +116,7 @@ def test_a_checked_answer_is_scored_without_a_second_decode(
     engine = answering_engine(home, picture, checked=True)
     engine.new_session("s", character=ORANGE, refs=[RefInput(png(tmp_path / "ref.png"), "front", "front")])
     turn = engine.send("s", "standing")
-    assert decodes == [] and turn.score["total"] is not None
+    assert decodes == [] and turn.score.total is not None
     (again,) = rescore(engine.session_dir("s"))
     assert same_score(again.score, turn.score)
 
@@ -125,7 +126,7 @@ def test_an_unchecked_answer_is_decoded_once_for_its_score(home: Home, decodes: 
     engine = answering_engine(home, picture, checked=False)
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "standing")
-    assert decodes == [len(picture)] and turn.score["total"] is not None
+    assert decodes == [len(picture)] and turn.score.total is not None
 
 
 def test_references_are_analysed_when_added_not_on_the_first_turn(
@@ -145,7 +146,7 @@ def test_references_are_analysed_when_added_not_on_the_first_turn(
 
     monkeypatch.setattr(scoring_session, "image_features", no_decoding)
     turn = engine.send("s", "on the beach", seed=1)
-    assert turn.score["details"]["nearest_reference"] in {
+    assert turn.score.details["nearest_reference"] in {
         r.sha256[:12] for r in engine.load("s").header.references
     }
 
@@ -155,7 +156,7 @@ def test_a_damaged_feature_cache_is_computed_again(engine: Engine, tmp_path: Pat
     (cache,) = (engine.session_dir("s").path / "cache").rglob("*.json")
     cache.write_text("{not json")
     turn = engine.send("s", "standing", seed=2)
-    assert "colour" in turn.score["parts"]
+    assert "colour" in turn.score.parts
     assert cache.read_text().startswith('{"version"')  # written again, whole
 
 

@@ -118,4 +118,4 @@ def test_missing_redoes_scores_of_an_older_version(scored: Engine) -> None:
         sd.append_turn(old)
     done = scored.rescore("orange", missing_only=True)
     assert [t.index for t in done] == [1]  # turn 2's current score is left as it is
-    assert scored.load("orange").turn(1).score["version"] == SCORE_VERSION
+    assert scored.load("orange").turn(1).score.version == SCORE_VERSION

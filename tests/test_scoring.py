@@ -144,9 +144,9 @@ def test_every_new_turn_is_scored_and_the_score_is_saved(engine: Engine, tmp_pat
     engine.approve("s")
     session = engine.reset("s", checkpoint="cp1", into="s2")
     turn = engine.send(session.name, "on the beach", seed=2)
-    assert turn.score is not None and isinstance(turn.score["total"], int)
-    assert set(turn.score["parts"]) == {"colour", "hue", "texture", "structure", "palette"}
-    assert turn.score["verdict"] in {"consistent", "drifting", "different"}
+    assert turn.score is not None and isinstance(turn.score.total, int)
+    assert set(turn.score.parts) == {"colour", "hue", "texture", "structure", "palette"}
+    assert turn.score.verdict in {"consistent", "drifting", "different"}
     assert engine.load("s2").turns[0].score == turn.score  # journalled, not just returned
     # The reference's features were cached inside the session folder.
     assert list((engine.session_dir("s2").path / "cache").rglob("*.json"))
@@ -172,8 +172,8 @@ def test_a_score_that_cannot_be_computed_never_fails_the_turn(
     assert turn.status == "ok" and turn.images
     assert (
         turn.score is not None
-        and turn.score["total"] is None
-        and "could not be analysed" in turn.score["error"]
+        and turn.score.total is None
+        and "could not be analysed" in turn.score.error
     )
     assert engine.load("s").turns[0].status == "ok"
 
@@ -182,11 +182,11 @@ def test_show_prints_the_score_and_exports_carry_it(engine: Engine, tmp_path: Pa
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "standing", seed=1)
     run = cli("show", "s")
-    assert f"score {turn.score['total']}" in run.out
+    assert f"score {turn.score.total}" in run.out
     engine.approve("s")
     assert cli("export", "s", "--out", str(tmp_path / "out")).code == 0
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
-    assert manifest["checkpoints"][0]["score"]["total"] == turn.score["total"]
+    assert manifest["checkpoints"][0]["score"]["total"] == turn.score.total
 
 
 def test_the_score_command_computes_old_turns_and_refuses_bad_ones(engine: Engine, tmp_path: Path) -> None:
@@ -198,7 +198,7 @@ def test_the_score_command_computes_old_turns_and_refuses_bad_ones(engine: Engin
     assert engine.load("s").turns[0].score is None
     run = cli("score", "s", "--missing")
     assert run.code == 0 and run.out.startswith("turn 1: ") and "/100" in run.out
-    assert engine.load("s").turns[0].score["total"] is not None
+    assert engine.load("s").turns[0].score.total is not None
     assert "already has a score" in cli("score", "s", "--missing").out
     doc = json.loads(cli("score", "s", "--turn", "1", "--json").out)
     assert doc[0]["turn"] == 1 and doc[0]["score"]["details"]["nearest_reference"]
@@ -209,10 +209,10 @@ def test_the_score_command_computes_old_turns_and_refuses_bad_ones(engine: Engin
 def test_rescoring_keeps_a_judges_verdict(engine: Engine) -> None:
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "standing", seed=1)
-    turn.score = {**(turn.score or {}), "judge": {"overall": 80}}
+    turn.score = {**(turn.score.model_dump() if turn.score else {}), "judge": {"overall": 80}}
     engine.session_dir("s").append_turn(turn)
     assert cli("score", "s").code == 0
-    assert engine.load("s").turns[0].score["judge"] == {"overall": 80}
+    assert engine.load("s").turns[0].score.judge.model_dump() == {"overall": 80}
 
 
 # -- separation -----------------------------------------------------------------------------------

@@ -123,15 +123,15 @@ def test_every_scene_is_its_own_fresh_turn_with_the_same_references_and_spec(
     result = run_series(flaky_engine, "orange", load_scenes(scenes_file(tmp_path)), series="five")
     assert len(result.rendered) == 5 and not result.skipped and not result.failed
     turns = ok_turns(flaky_engine)
-    assert [t.series["scene"] for t in turns] == [1, 2, 3, 4, 5]
-    assert all(t.series["name"] == "five" for t in turns)
+    assert [t.series.scene for t in turns] == [1, 2, 3, 4, 5]
+    assert all(t.series.name == "five" for t in turns)
     # Fresh pictures: no history replayed, and the prompt is the first-turn kind, not an edit.
     assert [history for _, _, history in log["sent"]] == [0, 0, 0, 0, 0]
     assert all(
         t.prompt_sent.startswith("Character: Little Orange.") and t.prompt_sent.endswith(f"Scene: {t.prompt}")
         for t in turns
     )
-    assert all(t.score and t.score["total"] is not None for t in turns)
+    assert all(t.score and t.score.total is not None for t in turns)
 
 
 def test_interrupted_halfway_then_resumed_it_skips_what_is_done(

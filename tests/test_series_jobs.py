@@ -104,8 +104,8 @@ def test_offline_jobs_draw_every_scene_once_in_scene_order(engine: Engine, tmp_p
     result = run_series(engine, "orange", load_scenes(path), series="s", jobs=3)
     assert [s.number for s, _ in result.rendered] == [1, 2, 3, 4, 5, 6]
     turns = engine.load("orange").turns
-    assert sorted(t.series["scene"] for t in turns) == [1, 2, 3, 4, 5, 6]
-    assert all(t.status == "ok" and t.series["cost_usd"] == 0.0 for t in turns)
+    assert sorted(t.series.scene for t in turns) == [1, 2, 3, 4, 5, 6]
+    assert all(t.status == "ok" and t.series.cost_usd == 0.0 for t in turns)
     assert result.cost_usd == 0.0 and default_jobs("offline") == 1 and default_jobs("gemini") == 4
     with pytest.raises(InvalidInput, match="--jobs must be at least 1"):
         run_series(engine, "orange", load_scenes(path), series="s", jobs=0)

@@ -413,7 +413,7 @@ def _turn_line(sd: SessionPlace, t: Turn) -> str:
     from session_tui.engine.views import brief_score
 
     image = sd.image_location(t.images[0]) if t.images else (t.error or "")
-    score = f" score {brief_score(t.score)}" if t.score and t.score.get("total") is not None else ""
+    score = f" score {brief_score(t.score)}" if t.score is not None and t.score.total is not None else ""
     return f"  #{t.index} {t.status:<9} {t.prompt[:60]!r} {image}{score}"
 
 

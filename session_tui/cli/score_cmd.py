@@ -62,7 +62,12 @@ def cmd_score(ctx: Context) -> int:
         return 0
     turns = ctx.engine.rescore(a.name, a.turn or (), missing_only=a.missing, backend=a.backend)
     if a.json:
-        emit_json([{"turn": t.index, "score": t.score} for t in turns])
+        emit_json(
+            [
+                {"turn": t.index, "score": t.score.model_dump(mode="json") if t.score is not None else None}
+                for t in turns
+            ]
+        )
         return 0
     if not turns:
         print(

@@ -83,8 +83,8 @@ def cmd_batch(ctx: Context, scenes: list[Any], series: str) -> int:
             {
                 "scene": n,
                 "turn": t.index,
-                "score": (t.score or {}).get("total"),
-                "cost_usd": (t.series or {}).get("cost_usd"),
+                "score": t.score.total if t.score is not None else None,
+                "cost_usd": t.series.cost_usd if t.series is not None else None,
             }
             for n, t in outcome.rendered
         ],

@@ -104,8 +104,8 @@ def _doc(name: str, series: str, result: Any) -> dict[str, Any]:
             {
                 **scene(s),
                 "turn": t.index,
-                "score": (t.score or {}).get("total"),
-                "cost_usd": (t.series or {}).get("cost_usd"),
+                "score": t.score.total if t.score is not None else None,
+                "cost_usd": t.series.cost_usd if t.series is not None else None,
             }
             for s, t in result.rendered
         ],

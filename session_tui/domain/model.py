@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from session_tui.domain.records import RequestInfo, Score, SeriesMark, Usage
 from session_tui.domain.vocabulary import (  # re-exported: the CLI reads them from there without pydantic
     ASPECT_RATIOS,
     IMAGE_SIZES,
@@ -274,16 +275,21 @@ class Turn(Model):
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     duration_s: float | None = None
-    usage: dict[str, Any] = Field(default_factory=dict)
-    request: dict[str, Any] = Field(default_factory=dict, description="What was sent: sizes, bytes.")
+    # The defaults are validated from {} by pydantic's core: a Usage() would cost a Python call per record.
+    usage: Usage = Field(
+        default_factory=dict, validate_default=True, description="What the service said the request used."
+    )
+    request: RequestInfo = Field(
+        default_factory=dict, validate_default=True, description="What was sent: sizes, bytes."
+    )
     provider_state: dict[str, Any] = Field(default_factory=dict, description="E.g. response ids.")
     state_scope: dict[str, str] = Field(
         default_factory=dict,
         description="The kind, model and service provider_state is valid for; another replays none of it.",
     )
-    score: dict[str, Any] | None = None
-    series: dict[str, Any] | None = Field(
-        None, description="Set by `session-tui series`: {name, key, scene}; the key marks the scene done."
+    score: Score | None = Field(None, description="The consistency score of the first image.")
+    series: SeriesMark | None = Field(
+        None, description="Set by `session-tui series`: name, key, scene; the key marks the scene done."
     )
 
     @property

@@ -119,7 +119,7 @@ def done_keys(session: Session) -> dict[str, int]:
     """Scene key -> the turn that rendered it, for every successful series turn."""
     out: dict[str, int] = {}
     for turn in session.turns:
-        mark = turn.series or {}
-        if turn.status == "ok" and turn.images and isinstance(mark.get("key"), str):
-            out.setdefault(mark["key"], turn.index)
+        key = turn.series.key if turn.series is not None else None
+        if turn.status == "ok" and turn.images and isinstance(key, str):
+            out.setdefault(key, turn.index)
     return out

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from session_tui.config import Config
 from session_tui.domain.model import Turn
 from session_tui.domain.prices import Price, price_for
+from session_tui.domain.records import Usage
 from session_tui.errors import SessionTuiError
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def catalog_prices() -> dict[str, Price] | None:
     return out or None
 
 
-def _count(usage: Mapping[str, Any], keys: Iterable[str]) -> int | None:
+def _count(usage: Usage, keys: Iterable[str]) -> int | None:
     for key in keys:
         value = usage.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -96,8 +97,8 @@ class CostBook:
     def turn_cost(self, turn: Turn) -> Cost:
         if turn.kind in FREE_KINDS:
             return Cost(0.0, free=True)
-        usage = turn.usage or {}
-        stated = usage.get("cost")  # some gateways (OpenRouter) state the charge themselves
+        usage = turn.usage
+        stated = usage.cost  # some gateways (OpenRouter) state the charge themselves
         if isinstance(stated, (int, float)) and not isinstance(stated, bool):
             return Cost(float(stated))
         tokens_in, tokens_out = _count(usage, INPUT_KEYS), _count(usage, OUTPUT_KEYS)

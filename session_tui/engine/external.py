@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import Checkpoint, Turn, utcnow
+from session_tui.domain.records import RequestInfo
 from session_tui.engine.turns import TurnOps
 from session_tui.errors import InvalidInput
 from session_tui.media.images import inspect_image, verify_decodes
@@ -63,7 +64,7 @@ class ExternalOps(TurnOps):
                 images=[image],
                 reply_text=f"Added from {source}.",
                 provider_state=_state(source, found),
-                request={"provenance": provenance},
+                request=RequestInfo.of({"provenance": provenance}),
             )
             interrupted = self._score(sd, session.header, turn, small)
             turn.finished_at = utcnow()

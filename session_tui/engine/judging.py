@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from session_tui.domain.model import Checkpoint
+from session_tui.domain.records import JudgeVerdict, Score
 from session_tui.engine.scores import score_turn
 from session_tui.errors import InvalidInput
 from session_tui.providers.judge import MAX_JUDGE_REFERENCES, JudgeClient, api_key, build_messages, judge_for
@@ -54,7 +55,7 @@ def _store(sd: SessionDir, turn_index: int, verdict: dict[str, Any]) -> None:
     with sd.lock():
         session = sd.load()
         turn = session.turn(turn_index)
-        score = dict(turn.score or score_turn(sd, session.header, turn) or {})
-        score["judge"] = verdict
+        score = turn.score or score_turn(sd, session.header, turn) or Score()
+        score.judge = JudgeVerdict.of(verdict)
         turn.score = score
         sd.append_turn(turn)

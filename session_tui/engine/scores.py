@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import ImageRef, SessionHeader, Turn
+from session_tui.domain.records import Score
 from session_tui.errors import InvalidInput
 from session_tui.scoring.features import (
     FEATURES_VERSION,
@@ -148,19 +149,20 @@ def score_files(
 
 def score_turn(
     sd: SessionDir, header: SessionHeader, turn: Turn, backend: str = BACKEND_LOCAL
-) -> dict[str, Any] | None:
+) -> Score | None:
     """The score for a turn's first image (None when the turn has no image); keeps a judge's verdict."""
     if turn.status != "ok" or not turn.images:
         return None
     doc = score_image(sd, header, turn.images[0], backend=backend)
-    if turn.score and "judge" in turn.score:
-        doc["judge"] = turn.score["judge"]
-    return doc
+    if turn.score is not None and "judge" in turn.score.model_fields_set:
+        doc["judge"] = turn.score.model_dump()["judge"]
+    score: Score = Score.of(doc)
+    return score
 
 
-def _current(score: dict[str, Any] | None) -> bool:
+def _current(score: Score | None) -> bool:
     """A score of this version with a figure: ``--missing`` leaves it; older versions are redone."""
-    return bool(score) and score.get("total") is not None and score.get("version") == SCORE_VERSION
+    return score is not None and score.total is not None and score.version == SCORE_VERSION
 
 
 def rescore(

@@ -16,10 +16,11 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from session_tui.domain.image_prices import image_cost
 from session_tui.domain.model import Turn
+from session_tui.domain.records import SeriesMark
 from session_tui.domain.scenes import MAX_SCENES, Scene, done_keys, scenes_from_lines, scenes_from_toml
 from session_tui.engine.series_jobs import Job, run_jobs
 from session_tui.errors import InvalidInput, SessionTuiError
@@ -103,10 +104,10 @@ class SeriesResult:
         return sum_costs(t.series for _, t in self.rendered)
 
 
-def sum_costs(marks: Iterable[dict[str, Any] | None]) -> float | None:
+def sum_costs(marks: Iterable[SeriesMark | None]) -> float | None:
     total = 0.0
     for mark in marks:
-        cost = (mark or {}).get("cost_usd")
+        cost = mark.cost_usd if mark is not None else None
         if not isinstance(cost, (int, float)) or isinstance(cost, bool):
             return None
         total += cost

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from session_tui.domain.model import Session, Turn, utcnow
+from session_tui.domain.records import SeriesMark
 from session_tui.domain.scenes import Scene
 from session_tui.engine.series import plan_series
 from session_tui.errors import InvalidInput, ProviderError, SessionTuiError
@@ -64,9 +65,9 @@ def open_batch(session: Session, series: str) -> tuple[str, list[Turn]] | None:
     """The series' batch that has not been read back yet, and its turns."""
     by_batch: dict[str, list[Turn]] = {}
     for turn in session.turns:
-        mark = turn.series or {}
-        if turn.status in OPEN and mark.get("name") == series and isinstance(mark.get("batch"), str):
-            by_batch.setdefault(mark["batch"], []).append(turn)
+        mark = turn.series
+        if turn.status in OPEN and mark is not None and mark.name == series and isinstance(mark.batch, str):
+            by_batch.setdefault(mark.batch, []).append(turn)
     if not by_batch:
         return None
     name = max(by_batch, key=lambda b: min(t.index for t in by_batch[b]))  # the newest
@@ -160,7 +161,9 @@ def _submit(
         )
         begun.append((turn, request))
     try:
-        submitted = client.submit(f"session-tui-{series}-{token}", [(t.series["key"], r) for t, r in begun])  # type: ignore[index]
+        submitted = client.submit(
+            f"session-tui-{series}-{token}", [(str(t.series.key if t.series else ""), r) for t, r in begun]
+        )
     except (SessionTuiError, KeyboardInterrupt) as exc:
         for turn, _ in begun:
             engine._finish(sd, turn, time.monotonic(), failure=exc)
@@ -168,7 +171,9 @@ def _submit(
     outcome.batch, outcome.submitted = submitted.name, True
     with sd.lock():
         for turn, _ in begun:
-            turn.series = {**(turn.series or {}), "batch": submitted.name}
+            named = (turn.series or SeriesMark()).model_copy()
+            named.batch = submitted.name
+            turn.series = named
             sd.append_turn(turn)
     return [t for t, _ in begun]
 
@@ -178,9 +183,9 @@ def store_results(engine: Engine, name: str, job: BatchJob, turns: list[Turn], o
     sd = engine.session_dir(name)
     header = sd.read_header()
     items = {item.key: item for item in job.items}
-    for turn in sorted(turns, key=lambda t: (t.series or {}).get("scene", 0)):
-        mark = turn.series or {}
-        scene = int(mark.get("scene") or 0)
+    for turn in sorted(turns, key=lambda t: (t.series.scene if t.series else None) or 0):
+        mark = turn.series or SeriesMark()
+        scene = int(mark.scene or 0)
         started = time.monotonic() - max(0.0, (utcnow() - turn.started_at).total_seconds())
         if job.state in ("CANCELLED", "EXPIRED"):
             turn.status, turn.finished_at = "cancelled", utcnow()
@@ -189,7 +194,7 @@ def store_results(engine: Engine, name: str, job: BatchJob, turns: list[Turn], o
                 sd.append_turn(turn)
             outcome.left.append(scene)
             continue
-        item = items.get(str(mark.get("key")))
+        item = items.get(str(mark.key))
         if item is not None and item.result is not None:
             try:
                 outcome.rendered.append((scene, engine._complete(sd, header, turn, item.result, started)))

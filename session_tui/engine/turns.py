@@ -16,6 +16,7 @@ from session_tui.domain.model import (
     utcnow,
 )
 from session_tui.domain.prompting import assemble, touched_rules
+from session_tui.domain.records import RequestInfo, Score, SeriesMark, Usage
 from session_tui.engine.edits import HeaderEdits
 from session_tui.engine.refs import RefInput
 from session_tui.errors import (
@@ -151,7 +152,7 @@ class TurnOps(HeaderEdits):
                 kind=provider.kind,
                 model=provider.model,
                 seed_honoured=caps.seed_honoured and params.seed is not None,
-                series=series,
+                series=SeriesMark.of(series) if series is not None else None,
             )
             request = self._request(
                 sd, session, turn, cancel or threading.Event(), history_before, provider.state_scope()
@@ -230,9 +231,9 @@ class TurnOps(HeaderEdits):
             exc.args = (exc.message,)
             raise exc from None
         turn.reply_text = result.text
-        turn.usage = result.usage
+        turn.usage = Usage.of(result.usage)
         turn.provider_state = result.provider_state
-        turn.request = result.request_info
+        turn.request = RequestInfo.of(result.request_info)
         turn.model = result.model or turn.model
         turn.seed_honoured = result.seed_honoured and turn.params.seed is not None
         interrupted = self._score(sd, header, turn, result.previews[0] if result.previews else None)
@@ -250,7 +251,7 @@ class TurnOps(HeaderEdits):
         from session_tui.engine.scores import score_image  # Pillow work: loaded only when a turn is made
 
         try:
-            turn.score = score_image(sd, header, turn.images[0], preview)
+            turn.score = Score.of(score_image(sd, header, turn.images[0], preview))
         except KeyboardInterrupt:
             return True
         except SessionTuiError:

@@ -118,11 +118,11 @@ def turn_json(sd: SessionPlace, t: Turn) -> dict[str, Any]:
         "images": [image_json(sd, i) for i in t.images],
         "started_at": t.started_at.isoformat(),
         "duration_s": t.duration_s,
-        "usage": t.usage,
-        "request": t.request,
+        "usage": t.usage.model_dump(mode="json"),
+        "request": t.request.model_dump(mode="json"),
         "provider_state": _public_state(t.provider_state),
-        "score": t.score,
-        "series": t.series,
+        "score": t.score.model_dump(mode="json") if t.score is not None else None,
+        "series": t.series.model_dump(mode="json") if t.series is not None else None,
     }
 
 

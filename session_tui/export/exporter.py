@@ -77,7 +77,7 @@ def _entries(
             "model": turn.model,
             "sha256": cp.image.sha256,
             "seed_honoured": turn.seed_honoured,
-            "score": turn.score,
+            "score": turn.score.model_dump(mode="json") if turn.score is not None else None,
         }
         files[name] = _png_with_text(
             read(cp.image),

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from session_tui.scoring.features import Features
+
+if TYPE_CHECKING:
+    from session_tui.domain.records import Score
 
 SCORE_VERSION = 3  # 3: the character region, learned weights, a verdict (2: whole picture, judged weights)
 BACKEND = "local"
@@ -154,8 +157,14 @@ def compute_score(
     return doc
 
 
-def format_score(score: dict[str, Any] | None) -> str:
+def _fields(score: Score | dict[str, Any] | None) -> dict[str, Any] | None:
+    """A turn's Score as the dict it was stored as (a dict as it is), so both read alike here."""
+    return score if score is None or isinstance(score, dict) else score.model_dump()
+
+
+def format_score(score: Score | dict[str, Any] | None) -> str:
     """One line for people: ``72/100 consistent (colour 0.83, ...; driven by colour); flags``."""
+    score = _fields(score)
     if not score:
         return "not scored"
     if score.get("error"):
@@ -178,11 +187,12 @@ def format_score(score: dict[str, Any] | None) -> str:
     return text
 
 
-def brief_score(score: dict[str, Any] | None) -> str:
+def brief_score(score: Score | dict[str, Any] | None) -> str:
     """The figure with its verdict and flags, without the parts: ``54/100 drifting; keep ...``.
 
     What ``show``, contact sheets and galleries print beside a picture: a number never goes alone.
     """
+    score = _fields(score)
     if not isinstance(score, dict) or score.get("total") is None:
         return "not scored"
     text = f"{score['total']}/100" + (f" {score['verdict']}" if score.get("verdict") else "")

@@ -47,7 +47,7 @@ def test_seeded_two_turns_txt2img_then_img2img_from_turn_one(home: Home, comfy: 
     assert first[ks["model"][0]]["inputs"]["ckpt_name"] == CHECKPOINT
     assert comfy.seen("POST", "/prompt")[0].json["client_id"]
     assert t1.status == "ok" and t1.seed_honoured and t1.provider_state["seed_used"] == 1234
-    assert t1.request["width"] == 1344 and t1.request["mode"] == "txt2img"
+    assert t1.request.width == 1344 and t1.request.mode == "txt2img"
     turn1_bytes = engine.read_image("proto", t1.images[0])
     assert turn1_bytes == draw("front view", 1234, 1344, 768)
 
@@ -61,7 +61,7 @@ def test_seeded_two_turns_txt2img_then_img2img_from_turn_one(home: Home, comfy: 
     assert second[encode["inputs"]["pixels"][0]]["inputs"]["image"] in comfy.uploads
     assert ks2["denoise"] == 0.55
     assert t2.provider_state["seed_used"] == ks2["seed"]  # the seed the app picked is recorded
-    assert t2.request["mode"] == "img2img"
+    assert t2.request.mode == "img2img"
 
 
 def test_same_seed_same_bytes_and_redo(home: Home, comfy: FakeComfy) -> None:
@@ -72,7 +72,7 @@ def test_same_seed_same_bytes_and_redo(home: Home, comfy: FakeComfy) -> None:
     engine.send("a", "side view", prompt_sent="side view")
     again = engine.redo("a", 1)
     assert again.index == 3 and again.params.seed == t1.provider_state["seed_used"]
-    assert again.request["mode"] == "txt2img"  # the turns before turn 1: none, as then
+    assert again.request.mode == "txt2img"  # the turns before turn 1: none, as then
     assert engine.read_image("a", again.images[0]) == engine.read_image("a", t1.images[0])
 
 
@@ -84,7 +84,7 @@ def test_first_turn_reference_goes_in_as_img2img(home: Home, comfy: FakeComfy, r
     engine.new_session("r", provider="comfy", refs=[RefInput(ref_png)])
     turn = engine.send("r", "front view", seed=7)
     assert list(comfy.uploads.values()) == [ref_png.read_bytes()]
-    assert turn.request["mode"] == "img2img" and "from reference" in turn.reply_text
+    assert turn.request.mode == "img2img" and "from reference" in turn.reply_text
 
 
 def test_user_workflow_is_followed_from_the_sampler(home: Home, tmp_path: Path) -> None:

@@ -206,7 +206,7 @@ def test_gpt_image_2_request_carries_the_mapped_size(home: Home, service: FakeSe
     assert seen.path == "/v1/images/generations"
     assert seen.json["size"] == "3840x2160" and check_free_size(seen.json["size"]) is None
     assert "response_format" not in seen.json
-    assert turn.request["size"] == "3840x2160" and turn.provider_state["size"] == "3840x2160"
+    assert turn.request.size == "3840x2160" and turn.provider_state["size"] == "3840x2160"
 
 
 def test_gpt_image_1_keeps_its_three_sizes(home: Home, service: FakeService, key_env: str) -> None:
@@ -257,7 +257,7 @@ def test_tool_options_go_into_the_image_tool_and_extra_body_stays_on_top(
     body = service.posts()[0].json
     assert body["tools"] == [{"type": "image_generation", "size": "2720x1536", **tool_options}]
     assert body["service_tier"] == "flex" and "quality" not in body
-    assert turn.request["size"] == "2720x1536"
+    assert turn.request.size == "2720x1536"
 
 
 # -- session-tui providers -------------------------------------------------------------------------

@@ -91,7 +91,7 @@ def test_two_turns_echo_model_parts_with_signatures(
         "thoughtSignature": "sig-one",
     }
     assert contents[2]["parts"][-1]["text"] == second.prompt_sent
-    assert second.request["turns_sent"] == 3
+    assert second.request.turns_sent == 3
     # the turn stores the signature, not a second copy of the image
     stored = engine.load("g").turns[0].provider_state["model_parts"]
     assert stored[2]["thoughtSignature"] == "sig-one" and "data" not in stored[2]["inlineData"]
@@ -179,7 +179,7 @@ def test_thread_too_big_is_condensed_to_the_last_image(
     third = engine.send("g", "three")
     body = service.posts()[2].json
     assert len(body["contents"]) == 1
-    assert "no longer fit" in third.request["notice"] and "no longer fit" in third.reply_text
+    assert "no longer fit" in third.request.notice and "no longer fit" in third.reply_text
     sent = body["contents"][0]["parts"][0]["inline_data"]
     assert len(base64.b64decode(sent["data"])) <= len(big2)
 

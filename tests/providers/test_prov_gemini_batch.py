@@ -51,7 +51,7 @@ def scenes(tmp_path: Path, n: int, fail: tuple[int, ...] = ()) -> Path:
 def by_scene(engine: Engine) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {}
     for t in engine.load("orange").turns:
-        out.setdefault(t.series["scene"], []).append(t.status)
+        out.setdefault(t.series.scene, []).append(t.status)
     return out
 
 
@@ -65,8 +65,8 @@ def test_jobs_overlap_their_requests_and_each_scene_is_one_turn(
     assert by_scene(eng) == {i: ["ok"] for i in range(1, 9)}
     turns = eng.load("orange").turns
     assert sorted(t.index for t in turns) == list(range(1, 9))
-    assert all(t.score is not None and t.series["cost_usd"] > 0 for t in turns)
-    assert result.cost_usd == pytest.approx(sum(t.series["cost_usd"] for t in turns))
+    assert all(t.score is not None and t.series.cost_usd > 0 for t in turns)
+    assert result.cost_usd == pytest.approx(sum(t.series.cost_usd for t in turns))
 
 
 def test_a_429_is_waited_out_once_for_every_job_and_is_no_failure(
@@ -118,7 +118,7 @@ def test_a_batch_is_one_submission_and_its_answers_become_turns(
     assert outcome.failed[0][0] == 3 and "The scene was refused" in outcome.failed[0][1]
     assert by_scene(eng) == {1: ["ok"], 2: ["ok"], 3: ["failed"], 4: ["ok"]}
     turn = outcome.rendered[0][1]
-    assert turn.score is not None and turn.series["mode"] == "batch" and turn.series["batch"] == "batches/1"
+    assert turn.score is not None and turn.series.mode == "batch" and turn.series.batch == "batches/1"
     assert eng.approve("orange", turn=turn.index).turn == turn.index  # approvable like any other
 
 
@@ -129,7 +129,7 @@ def test_killed_while_waiting_the_rerun_resumes_the_same_batch(
     path = scenes(tmp_path, 5)
     first = run_batch(eng, "orange", load_scenes(path), series="street", wait=False)
     assert first.submitted and first.waiting == 5
-    assert [t.series["batch"] for t in eng.load("orange").turns] == ["batches/1"] * 5
+    assert [t.series.batch for t in eng.load("orange").turns] == ["batches/1"] * 5
     fresh = make_engine(home)  # a new process: nothing of the first one's state is left
     again = run_batch(fresh, "orange", load_scenes(path), series="street", poll_s=0.01)
     assert not again.submitted and len(fake.submissions) == 1

@@ -74,14 +74,14 @@ def test_two_turns_continue_the_interaction(gi_home: Home, service: FakeService,
     assert first.images[0].sha256 == hashlib.sha256(IMG1).hexdigest()
     assert first.reply_text == "Here she is."
     assert first.provider_state["interaction_id"] == "v1_first"
-    assert first.usage["total_tokens"] == 1590
+    assert first.usage.total_tokens == 1590
     # the second request sends only the new prompt and continues the stored interaction
     body2 = req2.json
     assert body2["previous_interaction_id"] == "v1_first" and body2["store"] is True
     assert body2["input"] == [{"type": "text", "text": second.prompt_sent}]
     assert second.images[0].sha256 == hashlib.sha256(IMG2).hexdigest()
     assert second.provider_state["interaction_id"] == "v1_second"
-    assert second.request["previous_interaction_id"] == "v1_first"
+    assert second.request.previous_interaction_id == "v1_first"
     assert KEY not in all_text(gi_home.root)
 
 
@@ -116,7 +116,7 @@ def test_a_refused_interaction_sends_the_newest_image_instead(
     assert "previous_interaction_id" not in retried
     assert retried["input"][1] == {"type": "image", "data": b64(IMG1), "mime_type": "image/png"}
     assert second.status == "ok" and second.provider_state["interaction_id"] == "v1_third"
-    assert "was refused" in second.request["notice"]
+    assert "was refused" in second.request.notice
     assert second.reply_text.startswith("The earlier interaction (v1_first) was refused")
 
 

@@ -85,9 +85,9 @@ def test_two_turns_carry_the_earlier_image_back(
         "image_url": {"url": f"data:image/png;base64,{b64(IMG1)}"},
     }
     assert messages[2]["content"][-1] == {"type": "text", "text": second.prompt_sent}
-    assert first.request["images"][0]["role"] == "reference"
-    assert [i["role"] for i in second.request["images"]] == ["reference", "last"]
-    assert second.request["bytes_sent"] > len(IMG1)
+    assert first.request.images[0]["role"] == "reference"
+    assert [i["role"] for i in second.request.images] == ["reference", "last"]
+    assert second.request.bytes_sent > len(IMG1)
     assert KEY not in all_text(chat_home.root)
 
 

@@ -57,7 +57,7 @@ def test_generate_then_edit_with_the_last_image_and_references(gpt_home: Home, s
     assert req1.path == "/v1/images/generations"
     assert req1.json["size"] == "1536x1024" and req1.json["model"] == "gpt-image-1.5"
     assert "response_format" not in req1.json and "seed" not in req1.json
-    assert first.request["endpoint"] == "images.generate"
+    assert first.request.endpoint == "images.generate"
     assert req2.path == "/v1/images/edits"
     form = req2.form()
     sent = [content for _, _, content in form["image[]"]]

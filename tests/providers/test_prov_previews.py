@@ -81,7 +81,7 @@ def test_a_network_turn_is_scored_from_its_check_and_a_rescore_agrees(
     )
     turn = engine.send("c", "on the beach")
     assert turn.status == "ok" and decoded == []
-    assert set(turn.score["parts"]) == {"colour", "hue", "texture", "structure", "palette"}
+    assert set(turn.score.parts) == {"colour", "hue", "texture", "structure", "palette"}
     (again,) = rescore(engine.session_dir("c"))
     assert len(decoded) == 1
-    assert {**again.score, "computed_at": 0} == {**turn.score, "computed_at": 0}
+    assert {**again.score.model_dump(), "computed_at": 0} == {**turn.score.model_dump(), "computed_at": 0}

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from session_tui.domain.model import Checkpoint, Turn
+from session_tui.domain.records import Score
 from session_tui.tui.screens.base import PaletteCommand
 from session_tui.tui.widgets.image_slot import ImageSlot
 from session_tui.tui.widgets.turn_view import seed_text
@@ -32,27 +33,26 @@ class Pick:
 
 def score_lines(turn: Turn) -> Text:
     """The verdict, each score part on its own line, then the keep-rule flags."""
-    score = turn.score or {}
+    score = turn.score or Score()
     text = Text()
-    if score.get("error"):
-        text.append(f"not scored: {score['error']}", "dim")
+    if score.error:
+        text.append(f"not scored: {score.error}", "dim")
         return text
-    if score.get("total") is None:
+    if score.total is None:
         text.append("no score (nothing to compare with)", "dim")
         return text
-    text.append(f"{score['total']}/100", "bold")
-    if score.get("verdict"):
-        text.append(f" {score['verdict']}")
-    for part, value in (score.get("parts") or {}).items():
+    text.append(f"{score.total}/100", "bold")
+    if score.verdict:
+        text.append(f" {score.verdict}")
+    for part, value in (score.parts or {}).items():
         if isinstance(value, (int, float)):
             text.append(f"\n  {part} {value:.2f}", "dim")
-    if score.get("driver"):
-        text.append(f"\n  driven by {score['driver']}", "dim")
-    for flag in score.get("flags") or []:
+    if score.driver:
+        text.append(f"\n  driven by {score.driver}", "dim")
+    for flag in score.flags or []:
         text.append(f"\n⚑ {flag}", "yellow")
-    judge = score.get("judge")
-    if isinstance(judge, dict) and judge.get("overall") is not None:
-        text.append(f"\njudge {judge['overall']}/100")
+    if score.judge is not None and score.judge.overall is not None:
+        text.append(f"\njudge {score.judge.overall}/100")
     return text
 
 

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from session_tui.domain.model import Checkpoint, Session, Turn
+from session_tui.domain.records import Score
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine
 from session_tui.tui.screens.compare import CompareScreen, Pick
 from session_tui.tui.widgets.image_slot import ImageSlot
@@ -39,12 +40,12 @@ class Card:
 
 
 def verdict(turn: Turn) -> str:
-    score = turn.score or {}
-    if score.get("error"):
+    score = turn.score or Score()
+    if score.error:
         return "not scored"
-    if score.get("total") is None:
+    if score.total is None:
         return "no score"
-    return f"{score['total']}/100" + (f" {score['verdict']}" if score.get("verdict") else "")
+    return f"{score.total}/100" + (f" {score.verdict}" if score.verdict else "")
 
 
 def cards_of(session: Session, every_turn: bool) -> list[Card]:

@@ -95,7 +95,7 @@ class TurnView(Vertical):
                 yield Static(Text(f"(+{len(turn.images) - 1} more image(s))", "dim"))
         if turn.reply_text:
             yield Static(Text(turn.reply_text), classes="turn-reply")
-        if turn.score and (turn.score.get("total") is not None or turn.score.get("error")):
+        if turn.score and (turn.score.total is not None or turn.score.error):
             yield Static(Text(f"consistency {format_score(turn.score)}"), classes="turn-score")
         if turn.error:
             yield Static(Text(f"{turn.status}: {turn.error}"), classes="turn-error")
