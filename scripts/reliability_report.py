@@ -442,8 +442,6 @@ def render(
         "service that drips its JSON forever holds the turn until it is cancelled (Esc in the TUI, Ctrl-C).",
         "- Root ignores file modes, so the read-only tests inject EROFS/EACCES rather than chmod a folder "
         "(a chmod test runs when the suite is not run as root).",
-        "- The home-wide input cache (`.cache/inputs-v1`, providers/input_cache.py) still opens its entries "
-        "without O_NONBLOCK: a FIFO there could block a send (owned by the providers work).",
         "",
     ]
     return "\n".join(lines)
