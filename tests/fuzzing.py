@@ -8,6 +8,7 @@ runs them with more examples and counts the inputs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -69,10 +70,8 @@ def base_records(base: Path) -> list[dict[str, Any]]:
 
 
 def _load_or_corrupt(sd: SessionDir) -> None:
-    try:
+    with contextlib.suppress(CorruptSession, NotFound):
         sd.load()
-    except (CorruptSession, NotFound):
-        pass
 
 
 def header_bytes_property(base: Path, scratch: Path, data: bytes) -> None:
@@ -109,7 +108,8 @@ def header_mutation_property(base: Path, scratch: Path, changes: list[tuple[list
 
 
 def journal_property(base: Path, scratch: Path, data: bytes) -> None:
-    """Any journal under a valid header: it opens, with warnings; check and repair never raise and lose nothing."""
+    """Any journal under a valid header: it opens, with warnings; check and repair never raise and
+    lose nothing."""
     sd = fresh_copy(base, scratch)
     (sd.path / "journal.jsonl").write_bytes(data)
     session = sd.load()  # a valid header always opens, whatever the journal holds
@@ -165,7 +165,7 @@ def record_mutations(base: Path) -> st.SearchStrategy[list[tuple[str, Any, bool]
             data[key] = value
         return rec["type"], data, False
 
-    keys = sorted({k for r in records for k in r["data"]}) + ["id", "turn", "image", "images", "index"]
+    keys = [*sorted({k for r in records for k in r["data"]}), "id", "turn", "image", "images", "index"]
     mutated = st.builds(mutate, st.sampled_from(records), st.sampled_from(keys), json_values, st.booleans())
     intact = st.sampled_from(records).map(lambda r: (r["type"], r["data"], False))
     torn = st.sampled_from(records).map(lambda r: (r["type"], r["data"], True))

@@ -1,4 +1,7 @@
-"""The CLI contract, through the real entry points in a subprocess: `python -m session_tui` and `session-tui`."""
+"""The CLI contract, through the real entry points in a subprocess.
+
+The entry points are `python -m session_tui` and `session-tui`.
+"""
 
 from __future__ import annotations
 

@@ -55,8 +55,8 @@ def test_concurrent_writers_wait_their_turn(engine: Engine, home: Home, tmp_path
         _start(home.root, "approve", "demo", "--turn", "2", "--label", "two"),
         _start(home.root, "export", "demo", "--out", str(tmp_path / "out")),
     ]
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
-    for out, err, code in results:
+    results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
+    for _out, err, code in results:
         assert code == 0, err
     _journal_is_whole(home.root / "demo" / "journal.jsonl")
     session = engine.load("demo")
@@ -103,7 +103,7 @@ def test_a_busy_session_is_refused_in_one_sentence(engine: Engine, home: Home) -
 def test_two_resets_into_one_name_make_one_session(engine: Engine, home: Home) -> None:
     build_session(engine)
     procs = [_start(home.root, "reset", "demo", "--checkpoint", "first", "--into", "child") for _ in range(3)]
-    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    results = [(*p.communicate(timeout=120), p.returncode) for p in procs]
     assert sorted(code for _, _, code in results) == [0, 1, 1]
     for _, err, code in results:
         if code:

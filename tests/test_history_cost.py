@@ -1,4 +1,6 @@
-"""A turn costs the same however long the session is: bounded pictures sent, a journal read without re-encoding.
+"""A turn costs the same however long the session is.
+
+Bounded pictures are sent, and a journal is read without re-encoding.
 
 The timings are in benchmarks/; these tests pin the behaviour that makes them hold.
 """

@@ -4,6 +4,7 @@ keeps the prompt, and nothing unbounded is read or stored."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import threading
@@ -47,10 +48,8 @@ class Server:
                     self.rfile.read(length)
                 server.headers_seen[self.path] = {k.lower(): v for k, v in self.headers.items()}
                 handler = server.routes.get(self.path, server.chat)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     handler(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_GET = do_POST = _serve
 

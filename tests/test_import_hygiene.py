@@ -38,7 +38,8 @@ def test_version_does_not_import_textual_or_openai() -> None:
         "import sys, runpy\n"
         "sys.argv = ['session-tui', '--version']\n"
         "try:\n    runpy.run_module('session_tui', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'openai'))), file=sys.stderr)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'openai'))),"
+        " file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == f"session-tui {session_tui.__version__}"

@@ -204,7 +204,7 @@ def test_bad_names_are_refused(name: str) -> None:
 def test_name_messages_say_what_is_wrong() -> None:
     with pytest.raises(InvalidInput, match="empty"):
         validate_name("")
-    with pytest.raises(InvalidInput, match="101 characters.*100"):
+    with pytest.raises(InvalidInput, match=r"101 characters.*100"):
         validate_name("x" * 101)
     with pytest.raises(InvalidInput, match="letters, digits"):
         validate_name("../x")

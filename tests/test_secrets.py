@@ -35,7 +35,10 @@ def _png(colour: tuple[int, int, int]) -> bytes:
 
 
 class Service:
-    """Answers like each kind of image service; ``fail_with_echo`` makes the next answer a 401 quoting the key."""
+    """Answers like each kind of image service.
+
+    ``fail_with_echo`` makes the next answer a 401 quoting the key.
+    """
 
     def __init__(self) -> None:
         self.auth_seen: list[str] = []

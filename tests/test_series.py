@@ -183,7 +183,7 @@ def test_a_scene_the_provider_cannot_draw_is_refused_before_anything_is_sent(
     path = scenes_file(
         tmp_path, '[[scenes]]\nprompt = "a"\n[[scenes]]\nprompt = "b"\naspect_ratio = "9:16"\n', "s.toml"
     )
-    with pytest.raises(InvalidInput, match="Scene 2 .* does not offer aspect ratio 9:16"):
+    with pytest.raises(InvalidInput, match=r"Scene 2 .* does not offer aspect ratio 9:16"):
         run_series(flaky_engine, "orange", load_scenes(path), series="s")
     assert log["sent"] == [] and flaky_engine.load("orange").turns == []
 

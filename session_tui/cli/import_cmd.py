@@ -13,8 +13,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "import",
         parents=[common],
         help="import a session archive or a zipped session folder",
-        description="Import a session folder that was zipped (NAME/session.json, journal.jsonl, blobs/). Only "
-        "the files a session holds are taken, never outside the new folder; the result is checked "
+        description="Import a session folder that was zipped (NAME/session.json, journal.jsonl, blobs/). "
+        "Only the files a session holds are taken, never outside the new folder; the result is checked "
         "before it appears, and a damaged zip imports nothing.",
     )
     p.add_argument("zip", metavar="ZIP", help="a zipped session folder ('session-tui archive' writes one)")

@@ -68,7 +68,10 @@ def emit_json_error(kind: str, message: str, exit_code: int, extra: dict[str, An
 
 
 def build_parser() -> Parser:
-    home_help = "use DIR as the session-tui home (config and sessions); default: $SESSION_TUI_HOME or the user data dir"
+    home_help = (
+        "use DIR as the session-tui home (config and sessions); "
+        "default: $SESSION_TUI_HOME or the user data dir"
+    )
     parser = Parser(
         prog="session-tui",
         description="Keep an AI-drawn character consistent: conversations, "

@@ -99,7 +99,8 @@ def _print_refs(doc: dict[str, Any]) -> None:
     refs = doc["references"]
     if not refs:
         print(
-            f"Session {doc['name']!r} has no references; add one with: session-tui refs add {doc['name']} PATH"
+            f"Session {doc['name']!r} has no references; "
+            f"add one with: session-tui refs add {doc['name']} PATH"
         )
     for r in refs:
         line = f"{r['sha256'][:12]}  {r['role']:<8} {r['label']}"

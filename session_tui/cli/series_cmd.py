@@ -80,7 +80,10 @@ class Progress:
         width = shutil.get_terminal_size((80, 20)).columns
         bar_width = 20
         filled = round(bar_width * finished / total)
-        text = f"[{'#' * filled}{'-' * (bar_width - filled)}] {finished}/{total}  scene {scene.number} {what}: {scene.title}"
+        text = (
+            f"[{'#' * filled}{'-' * (bar_width - filled)}] {finished}/{total}  "
+            f"scene {scene.number} {what}: {scene.title}"
+        )
         # The only escapes written are our own: the scene's text is made printable first.
         self.out.write("\r\x1b[K" + printable(text)[: max(10, width - 1)])
         if event.kind == "failed":

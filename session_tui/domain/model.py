@@ -353,7 +353,8 @@ class Session(BaseModel):
         default_factory=dict,
         exclude=True,
         description=(
-            "The turns before ``turns`` that were not loaded (``SessionDir.load(recent=N)``): index to prompt."
+            "The turns before ``turns`` that were not loaded (``SessionDir.load(recent=N)``): "
+            "index to prompt."
         ),
     )
 

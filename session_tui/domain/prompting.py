@@ -161,14 +161,70 @@ def keep_items(spec: CharacterSpec) -> list[str]:
 # Words that say nothing about what a rule protects, and colour words: a colour is what a change
 # sets ("make the hoodie blue"), so only the thing it is set on ("hoodie") ties a change to a rule.
 _PLAIN_WORDS = frozenset(
-    "same the and for with her his its their keep kept exactly make made change changed turn into "
-    "more less very this that always never all colour color style look".split()
+    [
+        "same",
+        "the",
+        "and",
+        "for",
+        "with",
+        "her",
+        "his",
+        "its",
+        "their",
+        "keep",
+        "kept",
+        "exactly",
+        "make",
+        "made",
+        "change",
+        "changed",
+        "turn",
+        "into",
+        "more",
+        "less",
+        "very",
+        "this",
+        "that",
+        "always",
+        "never",
+        "all",
+        "colour",
+        "color",
+        "style",
+        "look",
+    ]
 )
 _COLOUR_WORDS = frozenset(
-    "orange blue navy red yellow gold green purple pink white black brown grey gray silver teal cyan "
-    "beige cream light dark bright brighter darker lighter pale".split()
+    [
+        "orange",
+        "blue",
+        "navy",
+        "red",
+        "yellow",
+        "gold",
+        "green",
+        "purple",
+        "pink",
+        "white",
+        "black",
+        "brown",
+        "grey",
+        "gray",
+        "silver",
+        "teal",
+        "cyan",
+        "beige",
+        "cream",
+        "light",
+        "dark",
+        "bright",
+        "brighter",
+        "darker",
+        "lighter",
+        "pale",
+    ]
 )
-_CJK_PLAIN = frozenset("相同 同样 一样 保持 不变 颜色 换成 改成 变成".split())
+_CJK_PLAIN = frozenset(["相同", "同样", "一样", "保持", "不变", "颜色", "换成", "改成", "变成"])
 
 
 def _topics(text: str) -> set[str]:

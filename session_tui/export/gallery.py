@@ -70,7 +70,10 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
                 f'width="{int(cp.get("width") or 0) or ""}" height="{int(cp.get("height") or 0) or ""}"></a>'
             ),
             "<figcaption>",
-            f'<div><span class="label">{h(cp.get("checkpoint", ""))} {h(label)}</span> · turn {h(str(cp.get("turn")))}</div>',
+            (
+                f'<div><span class="label">{h(cp.get("checkpoint", ""))} {h(label)}</span>'
+                f" · turn {h(str(cp.get('turn')))}</div>"
+            ),
             f'<div class="score">{_score_line(cp.get("score"))}</div>',
             f"<div>{h(str(cp.get('note') or ''))}</div>",
             "<details><summary>prompt</summary>",

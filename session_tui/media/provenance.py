@@ -168,7 +168,10 @@ def from_comfy_prompt(text: str) -> Provenance | None:
 
 
 def from_comfy_workflow(text: str) -> Provenance | None:
-    """The editor-format graph: ``{"nodes": [{"id", "type", "inputs", "widgets_values"}], "links": [...]}``."""
+    """The editor-format graph.
+
+    ``{"nodes": [{"id", "type", "inputs", "widgets_values"}], "links": [...]}``.
+    """
     data = json.loads(text)
     nodes = data.get("nodes") if isinstance(data, dict) else None
     if not isinstance(nodes, list):

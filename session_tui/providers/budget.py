@@ -234,9 +234,9 @@ def fit(
         open_items = [i for i in items if not i.floor]
         if not open_items:
             raise ProviderError(
-                f"The {len(items)} input images do not fit in the {budget_mb:g} MB request budget of {service} even "
-                f"scaled down to {MIN_SIDE} px; use fewer references, reset by promotion, or raise "
-                "request_budget_mb in the profile."
+                f"The {len(items)} input images do not fit in the {budget_mb:g} MB request budget of "
+                f"{service} even scaled down to {MIN_SIDE} px; use fewer references, reset by promotion, "
+                "or raise request_budget_mb in the profile."
             )
         victim = min(open_items, key=lambda i: (PRIORITY.get(i.role, 1), -i.cost(as_base64)))
         victim.shrink()

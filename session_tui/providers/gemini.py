@@ -149,7 +149,7 @@ class GeminiProvider(GeminiBase):
         history = request.history
         replays = [replay_parts(t.provider_state.get("model_parts"), t.images) for t in history]
         inputs = [(img, "reference") for img in request.references]
-        for i, (turn, parts) in enumerate(zip(history, replays)):
+        for i, (turn, parts) in enumerate(zip(history, replays, strict=True)):
             if parts is None:
                 inputs += [(img, "last" if i == len(history) - 1 else "history") for img in turn.images]
         empty: list[list[Prepared]] = [[] for _ in history]
@@ -162,7 +162,8 @@ class GeminiProvider(GeminiBase):
             return self._condensed(request, history[-1])
         refs, rest = prepared[: len(request.references)], iter(prepared[len(request.references) :])
         carried = [
-            [next(rest) for _ in t.images] if parts is None else [] for t, parts in zip(history, replays)
+            [next(rest) for _ in t.images] if parts is None else []
+            for t, parts in zip(history, replays, strict=True)
         ]
         return self._body(request, build_contents(request, refs, replays, carried)), prepared, ""
 

@@ -108,7 +108,10 @@ class RateLimiter:
         self.stats = LimiterStats()
 
     def call(self, provider: Provider, request: GenerationRequest) -> GenerationResult:
-        """``provider.generate(request)`` with rate limits waited out; raises the last 429 after ``retries``."""
+        """``provider.generate(request)`` with rate limits waited out.
+
+        Raises the last 429 after ``retries``.
+        """
         attempt = 0
         while True:
             self._acquire(request.cancel)

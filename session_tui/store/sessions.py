@@ -5,6 +5,7 @@ A folder is self-contained: copy it to another home and it opens there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -378,10 +379,8 @@ class Store:
             fsync_dir(self.root)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-            try:
+            with contextlib.suppress(OSError):
                 staging.parent.rmdir()  # a failed create leaves no trace; only removed when empty
-            except OSError:
-                pass
             raise
         return SessionDir(final, self.lock_timeout_s)
 

@@ -37,8 +37,9 @@ class SessionTuiApp(App[None]):
     TITLE = "session-tui"
     COMMANDS = App.COMMANDS | {ScreenCommands}
     # Classes every screen gets by the terminal's size; app.tcss lays screens out by them.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-short"), (32, "-tall")]
+    # Textual's App declares both as instance variables, so a ClassVar annotation fails mypy.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]  # noqa: RUF012 -- see above
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 -- see above
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "explain", "Help", tooltip="Explain the focused area and its keys"),
         Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit; everything is already saved"),

@@ -218,7 +218,7 @@ def test_server_down(home: Home) -> None:
     _profile(home, f"http://127.0.0.1:{port}")
     engine = make_engine(home)
     engine.new_session("d", provider="comfy")
-    with pytest.raises(ProviderError, match="Could not reach .*connection was refused"):
+    with pytest.raises(ProviderError, match=r"Could not reach .*connection was refused"):
         engine.send("d", "front view")
     assert engine.load("d").turns[-1].status == "failed"
 
@@ -231,7 +231,7 @@ def test_output_never_appearing_times_out(home: Home, comfy: FakeComfy) -> None:
     )
     engine = make_engine(home)
     engine.new_session("t", provider="comfy")
-    with pytest.raises(ProviderError, match="did not finish prompt .* within 0.6 s"):
+    with pytest.raises(ProviderError, match=r"did not finish prompt .* within 0.6 s"):
         engine.send("t", "front view")
     turn = engine.load("t").turns[-1]
     assert turn.status == "failed" and turn.prompt == "front view"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -109,7 +110,7 @@ def test_timeout(home: Home, webui: FakeWebUI) -> None:
     write_profile(home.root, "a1111", kind="sdwebui", model=CHECKPOINT, base_url=webui.url, timeout_s=0.5)
     engine = make_engine(home)
     engine.new_session("t", provider="a1111")
-    with pytest.raises(ProviderError, match="did not answer within 0.5 s"):
+    with pytest.raises(ProviderError, match=re.escape("did not answer within 0.5 s")):
         engine.send("t", "front view")
     assert engine.load("t").turns[-1].status == "failed"
 

@@ -140,7 +140,8 @@ async def test_turns_sent_in_a_long_session_stay_among_those_read(home: Home, ma
             before = screen.state.session.turn_count
             await pilot.press(*f"more {i}", "enter")
             assert await eventually(
-                pilot, lambda: screen.state.session.turn_count == before + 1 and not screen.generating
+                pilot,
+                lambda before=before: screen.state.session.turn_count == before + 1 and not screen.generating,
             )
         await settle(pilot)
         read = {t.index for t in screen.state.session.turns}

@@ -159,7 +159,10 @@ class SessionActions(Screen[None]):
                 engine.free_name(name, "f"),
                 lambda into: engine.fork(name, turn=turn.index, into=into or None),
                 ok="Fork and open",
-                explain=f"The new session holds turns 1 to {turn.index} and their checkpoints; {name!r} is untouched.",
+                explain=(
+                    f"The new session holds turns 1 to {turn.index} and their checkpoints; "
+                    f"{name!r} is untouched."
+                ),
             ),
             self._land,
         )

@@ -31,7 +31,8 @@ def complete_path(text: str) -> str | None:
     """``text`` extended as far as the matching names agree, as a shell does; None if it cannot grow."""
     names = path_matches(text)
     stem = "" if text.endswith(os.sep) else Path(text).name
-    common = os.path.commonprefix(names) if names else ""
+    # Character by character on purpose: a typed name is completed as far as the matches agree.
+    common = os.path.commonprefix(names) if names else ""  # noqa: RUF071 -- string prefix wanted
     return text + common[len(stem) :] if len(common) > len(stem) else None
 
 
