@@ -75,7 +75,14 @@ def measure(baselines: tuple[str, ...], repeats: int) -> dict[str, dict[str, lis
             cases = {
                 "`session-tui --version`": [*py, "-m", "session_tui", "--version"],
                 "`session-tui show` (1,000 turns)": [*py, "-m", "session_tui", "show", "h1000"],
-                "`session-tui show --json` (1,000 turns)": [*py, "-m", "session_tui", "show", "h1000", "--json"],
+                "`session-tui show --json` (1,000 turns)": [
+                    *py,
+                    "-m",
+                    "session_tui",
+                    "show",
+                    "h1000",
+                    "--json",
+                ],
                 "`session-tui list` (a 1,000-turn session among 3)": [*py, "-m", "session_tui", "list"],
                 "`session-tui send` (100 turns)": [*py, "-m", "session_tui", "send", "h100", "waving"],
                 "`session-tui send` (1,000 turns)": [*py, "-m", "session_tui", "send", "h1000", "waving"],

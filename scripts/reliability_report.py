@@ -141,68 +141,100 @@ FOUND_AND_FIXED = [
 
 # Issue 16 (reliability round 2): each item, the test that reproduces it, and the fix.
 ROUND2 = [
-    ("1. A whole last record without its newline was hidden and then deleted by the next write",
-     "test_r2_store.py::test_whole_last_record_without_newline_is_kept_by_show_check_and_the_next_write, "
-     "::test_repair_adds_the_missing_newline_and_keeps_the_record, ::test_import_keeps_an_unended_last_record",
-     "store/journal.py: a tail whose CRC verifies is a record (kept; the next write adds the newline); "
-     "store/check_journal.py reports it, --repair ends it"),
-    ("2. Session names that are the home's own files (config.toml, keys.json)",
-     "test_r2_files.py::test_names_of_the_homes_own_files_are_refused",
-     "paths.py HOME_FILES, store/sessions.py Store.create refuses them (new, fork, reset, import)"),
-    ("3. A folder whose session.json is missing, a folder or a FIFO vanished from list and check",
-     "test_r2_store.py::test_headerless_folder_is_damage_and_repair_rebuilds_the_header[*], "
-     "::test_missing_journal_beside_images_is_damage",
-     "store/sessions.py Store.folders(); store/check.py reports it (exit 1); store/check_repair.py "
-     "rebuilds the header from the journal, moving what stood there aside"),
-    ("4. Gaps in turn numbers after a repair made export refuse the session",
-     "test_r2_store.py::test_export_works_when_a_repair_left_a_gap",
-     "domain/model.py find_turn + describe_numbers; export/exporter.py, extras.py; engine/turns.py numbers "
-     "a new turn after every number a checkpoint names"),
-    ("5. One odd folder name stopped the whole-home check",
-     "test_r2_store.py::test_odd_folder_name_is_reported_and_the_rest_is_checked",
-     "store/check.py check_home: an error with a rename hint, the rest checked"),
-    ("6. Markup in labels, paths or a service's error crashed the TUI",
-     "tui/test_tui_hostile_text.py::*",
-     "tui/app.py notify is plain text; form error and export line are Text"),
-    ("7. RecursionError on deeply nested TOML/JSON",
-     "test_r2_files.py::test_deeply_nested_toml_and_json_are_one_sentence",
-     "config.py, providers/keys.py, engine/specfiles.py, engine/series.py"),
-    ("8. A zip with x/session.json/ (KeyError) or a header expanding to gigabytes",
-     "test_r2_files.py::test_zip_with_a_folder_named_session_json_is_refused, "
-     "::test_zip_whose_header_expands_far_past_any_header_is_refused_unread, "
-     "::test_zip_member_larger_than_an_image_can_be_is_refused",
-     "store/importer.py: per-member caps (header 16 MiB, journal 2 GiB, image 100 MiB), capped read"),
-    ("9. prompt --edit: invalid UTF-8, a folder or a FIFO saved by the editor",
-     "test_r2_files.py::test_prompt_edit_with_a_bad_save_is_one_sentence_and_sends_nothing[*]",
-     "cli/prompt_cmd.py: non-blocking open, fstat, decode; nothing sent"),
-    ("10. FIFOs hung list, show, check, send, approve, export",
-     "test_r2_files.py::test_a_fifo_journal_does_not_hang[*], ::test_a_fifo_image_does_not_hang[*], "
-     "::test_fifo_config_keys_and_cache_do_not_hang",
-     "media/userfiles.py read_regular (O_NONBLOCK + fstat); store/journal.py, blobs.py, sessions.py, "
-     "cache.py, config.py, providers/keys.py"),
-    ("11. A decoder raising TypeError (Pillow's crash TIFFs) gave a traceback",
-     "test_r2_files.py::test_a_decoder_that_raises_type_error_is_refused_in_one_sentence",
-     "media/images.py: any decoder exception is a refusal sentence"),
-    ("12. Terminal escape sequences from files, users and services reached the terminal",
-     "test_r2_terminal.py::*",
-     "domain/printable.py, applied in cli/main.py, commands.py, refs_cmd.py, series_cmd.py"),
-    ("13. The Gemini key followed a 307 to another host",
-     "test_r2_security.py::test_no_credential_follows_a_redirect_to_another_host[*]",
-     "providers/sdk.py: every credential header dropped for a request to another host or port"),
-    ("14. Writes escaped the session through a symlinked cache/",
-     "test_r2_files.py::test_writes_never_escape_through_a_linked_cache",
-     "store/cache.py: a cache that is or holds a link is neither read nor written"),
-    ("15. file://, ftp://, javascript:, unix:// base URLs; plain http to a remote host",
-     "test_r2_security.py::test_base_urls_that_are_not_http_are_refused_by_config_validation[*], "
-     "::test_plain_http_to_a_remote_host_warns, ::test_credentials_in_a_base_url_are_never_shown_or_stored",
-     "config.py: base_url validated, config_warnings(); cli/providers_cmd.py prints the warning"),
-    ("16. .lock a folder; a busy session 'ok'; repair stopping at a read-only session; 'nothing was "
-     "changed' after a recorded failed turn; mode 620 'readable'; duplicated damaged lines",
-     "test_r2_store.py::test_lock_that_is_a_folder_is_an_error_and_repair_replaces_it, "
-     "::test_busy_session_in_the_whole_home_check_is_not_ok, ::test_repair_goes_on_after_a_session_it_cannot_repair, "
-     "::test_send_on_a_full_disk_says_the_prompt_is_kept_not_that_nothing_changed, "
-     "::test_interrupted_repair_does_not_save_lines_twice; test_r2_files.py::test_keys_file_mode_620_is_called_group_writable",
-     "store/check.py, check_report.py (not_checked, exit 3), check_repair.py; engine/turns.py; providers/keys.py"),
+    (
+        "1. A whole last record without its newline was hidden and then deleted by the next write",
+        "test_r2_store.py::test_whole_last_record_without_newline_is_kept_by_show_check_and_the_next_write, "
+        "::test_repair_adds_the_missing_newline_and_keeps_the_record, ::test_import_keeps_an_unended_last_record",
+        "store/journal.py: a tail whose CRC verifies is a record (kept; the next write adds the newline); "
+        "store/check_journal.py reports it, --repair ends it",
+    ),
+    (
+        "2. Session names that are the home's own files (config.toml, keys.json)",
+        "test_r2_files.py::test_names_of_the_homes_own_files_are_refused",
+        "paths.py HOME_FILES, store/sessions.py Store.create refuses them (new, fork, reset, import)",
+    ),
+    (
+        "3. A folder whose session.json is missing, a folder or a FIFO vanished from list and check",
+        "test_r2_store.py::test_headerless_folder_is_damage_and_repair_rebuilds_the_header[*], "
+        "::test_missing_journal_beside_images_is_damage",
+        "store/sessions.py Store.folders(); store/check.py reports it (exit 1); store/check_repair.py "
+        "rebuilds the header from the journal, moving what stood there aside",
+    ),
+    (
+        "4. Gaps in turn numbers after a repair made export refuse the session",
+        "test_r2_store.py::test_export_works_when_a_repair_left_a_gap",
+        "domain/model.py find_turn + describe_numbers; export/exporter.py, extras.py; engine/turns.py numbers "
+        "a new turn after every number a checkpoint names",
+    ),
+    (
+        "5. One odd folder name stopped the whole-home check",
+        "test_r2_store.py::test_odd_folder_name_is_reported_and_the_rest_is_checked",
+        "store/check.py check_home: an error with a rename hint, the rest checked",
+    ),
+    (
+        "6. Markup in labels, paths or a service's error crashed the TUI",
+        "tui/test_tui_hostile_text.py::*",
+        "tui/app.py notify is plain text; form error and export line are Text",
+    ),
+    (
+        "7. RecursionError on deeply nested TOML/JSON",
+        "test_r2_files.py::test_deeply_nested_toml_and_json_are_one_sentence",
+        "config.py, providers/keys.py, engine/specfiles.py, engine/series.py",
+    ),
+    (
+        "8. A zip with x/session.json/ (KeyError) or a header expanding to gigabytes",
+        "test_r2_files.py::test_zip_with_a_folder_named_session_json_is_refused, "
+        "::test_zip_whose_header_expands_far_past_any_header_is_refused_unread, "
+        "::test_zip_member_larger_than_an_image_can_be_is_refused",
+        "store/importer.py: per-member caps (header 16 MiB, journal 2 GiB, image 100 MiB), capped read",
+    ),
+    (
+        "9. prompt --edit: invalid UTF-8, a folder or a FIFO saved by the editor",
+        "test_r2_files.py::test_prompt_edit_with_a_bad_save_is_one_sentence_and_sends_nothing[*]",
+        "cli/prompt_cmd.py: non-blocking open, fstat, decode; nothing sent",
+    ),
+    (
+        "10. FIFOs hung list, show, check, send, approve, export",
+        "test_r2_files.py::test_a_fifo_journal_does_not_hang[*], ::test_a_fifo_image_does_not_hang[*], "
+        "::test_fifo_config_keys_and_cache_do_not_hang",
+        "media/userfiles.py read_regular (O_NONBLOCK + fstat); store/journal.py, blobs.py, sessions.py, "
+        "cache.py, config.py, providers/keys.py",
+    ),
+    (
+        "11. A decoder raising TypeError (Pillow's crash TIFFs) gave a traceback",
+        "test_r2_files.py::test_a_decoder_that_raises_type_error_is_refused_in_one_sentence",
+        "media/images.py: any decoder exception is a refusal sentence",
+    ),
+    (
+        "12. Terminal escape sequences from files, users and services reached the terminal",
+        "test_r2_terminal.py::*",
+        "domain/printable.py, applied in cli/main.py, commands.py, refs_cmd.py, series_cmd.py",
+    ),
+    (
+        "13. The Gemini key followed a 307 to another host",
+        "test_r2_security.py::test_no_credential_follows_a_redirect_to_another_host[*]",
+        "providers/sdk.py: every credential header dropped for a request to another host or port",
+    ),
+    (
+        "14. Writes escaped the session through a symlinked cache/",
+        "test_r2_files.py::test_writes_never_escape_through_a_linked_cache",
+        "store/cache.py: a cache that is or holds a link is neither read nor written",
+    ),
+    (
+        "15. file://, ftp://, javascript:, unix:// base URLs; plain http to a remote host",
+        "test_r2_security.py::test_base_urls_that_are_not_http_are_refused_by_config_validation[*], "
+        "::test_plain_http_to_a_remote_host_warns, ::test_credentials_in_a_base_url_are_never_shown_or_stored",
+        "config.py: base_url validated, config_warnings(); cli/providers_cmd.py prints the warning",
+    ),
+    (
+        "16. .lock a folder; a busy session 'ok'; repair stopping at a read-only session; 'nothing was "
+        "changed' after a recorded failed turn; mode 620 'readable'; duplicated damaged lines",
+        "test_r2_store.py::test_lock_that_is_a_folder_is_an_error_and_repair_replaces_it, "
+        "::test_busy_session_in_the_whole_home_check_is_not_ok, ::test_repair_goes_on_after_a_session_it_cannot_repair, "
+        "::test_send_on_a_full_disk_says_the_prompt_is_kept_not_that_nothing_changed, "
+        "::test_interrupted_repair_does_not_save_lines_twice; test_r2_files.py::test_keys_file_mode_620_is_called_group_writable",
+        "store/check.py, check_report.py (not_checked, exit 3), check_repair.py; engine/turns.py; providers/keys.py",
+    ),
 ]
 
 

@@ -79,7 +79,9 @@ class Profile(BaseModel):
             return None
         parts = urlsplit(v.strip())
         if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{_shown_url(v)!r} is not a web address; it must start with http:// or https://")
+            raise ValueError(
+                f"{_shown_url(v)!r} is not a web address; it must start with http:// or https://"
+            )
         return v.strip()
 
     def plain_http_warning(self) -> str | None:

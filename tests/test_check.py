@@ -29,7 +29,7 @@ def test_clean_session_passes_and_check_changes_nothing(engine: Engine, home: Ho
     before = snapshot(home.root / "demo")
     r = run_cli("check", "demo")
     assert r.code == 0, r.err
-    assert "demo: ok (2 turns, 1 checkpoints, 2 images verified)" in r.out
+    assert "demo: ok (2 turns, 1 checkpoint, 2 images verified)" in r.out
     assert snapshot(home.root / "demo") == before
     doc = json.loads(run_cli("check", "--json").out)
     assert doc["ok"] is True and doc["errors"] == 0
@@ -68,7 +68,7 @@ def test_garbled_line_is_an_error_the_rest_loads_and_repair_moves_it(engine: Eng
     r = run_cli("check", "demo")
     assert r.code == 1
     assert r.out.count("error: journal line") == 2
-    assert "the check found 2 error(s)" in r.err
+    assert "the check found 2 errors" in r.err
     r = run_cli("check", "demo", "--repair")
     assert r.code == 0, r.out
     side = (home.root / "demo" / DAMAGED).read_bytes().split(b"\n")
@@ -189,6 +189,6 @@ def test_check_all_reports_each_session(engine: Engine, home: Home) -> None:
     _sd(home, "bad").blobs.path(session.checkpoints[0].image).unlink()
     r = run_cli("check")
     assert r.code == 1
-    assert "good: ok" in r.out and "bad: 1 error(s)" in r.out
+    assert "good: ok" in r.out and "bad: 1 error" in r.out
     doc = json.loads(run_cli("check", "--json").out)
     assert {s["name"]: s["ok"] for s in doc["sessions"]} == {"good": True, "bad": False}

@@ -51,7 +51,7 @@ def test_concurrent_writers_wait_their_turn(engine: Engine, home: Home, tmp_path
     home.config_file.write_text("lock_timeout_s = 60\n")  # a slow machine must not turn waiting into refusing
     procs = [_start(home.root, "send", "demo", f"pose {i}", "--seed", str(i)) for i in range(3)]
     procs += [
-        _start(home.root, "approve", "demo", "--turn", "1", "--label", "again"),
+        _start(home.root, "approve", "demo", "--turn", "1", "--label", "again", "--again"),
         _start(home.root, "approve", "demo", "--turn", "2", "--label", "two"),
         _start(home.root, "export", "demo", "--out", str(tmp_path / "out")),
     ]

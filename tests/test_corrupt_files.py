@@ -66,7 +66,7 @@ def test_damaged_header_is_one_sentence_everywhere(demo: Session, home: Home, da
     assert listing.code == 0 and "demo  damaged:" in listing.out
     # What is still intact is said by check: the journal and the images.
     r = run_cli("check", "demo")
-    assert r.code == 1 and "2 turns, 1 checkpoints, 2 images verified" in r.out
+    assert r.code == 1 and "2 turns, 1 checkpoint, 2 images verified" in r.out
 
 
 def test_half_written_last_line_loses_nothing(demo: Session, engine: Engine, home: Home) -> None:

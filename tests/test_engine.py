@@ -293,7 +293,7 @@ def test_approve_refusals(eng: Engine, fake: FakeProvider, home: Home) -> None:
         eng.approve("s", turn=1, label="best", again=True)
     with pytest.raises(InvalidInput, match="Turn 2 has no image"):
         eng.approve("s", turn=2)
-    with pytest.raises(InvalidInput, match="has no turn 7; it has turns 1 to 2"):
+    with pytest.raises(InvalidInput, match="has no turn 7; it has turns 1, 2"):
         eng.approve("s", turn=7)
     with pytest.raises(InvalidInput, match="looks like a checkpoint id"):
         eng.approve("s", turn=1, label="cp2")

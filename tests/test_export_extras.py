@@ -98,7 +98,7 @@ def test_the_export_message_counts_checkpoints_only(engine: Engine, tmp_path: Pa
     engine.send("s", "standing", seed=1)
     engine.approve("s")
     run = cli("export", "s", "--out", str(tmp_path / "o"))
-    assert run.out.startswith("Exported 1 checkpoint(s) with a contact sheet and an HTML gallery")
+    assert run.out.startswith("Exported 1 checkpoint with a contact sheet and an HTML gallery")
 
 
 def _png(colour: tuple[int, int, int], size: tuple[int, int]) -> bytes:

@@ -160,7 +160,8 @@ def test_reference_role_is_checked() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["a", "little-orange", "Little_Orange.v2", "x" * 100, "a..b", "0", "小蓝", "café", "ｆｕｌｌ", "Ωμέγα-2"]
+    "name",
+    ["a", "little-orange", "Little_Orange.v2", "x" * 100, "a..b", "0", "小蓝", "café", "ｆｕｌｌ", "Ωμέγα-2"],
 )
 def test_good_names(name: str) -> None:
     assert validate_name(name) == name
@@ -218,7 +219,9 @@ def test_name_property(name: str) -> None:
     expected = (
         0 < len(norm) <= 100
         and len(norm.encode()) <= 200
-        and all(c in "-_." or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd" for c in norm)
+        and all(
+            c in "-_." or unicodedata.category(c)[0] in "LM" or unicodedata.category(c) == "Nd" for c in norm
+        )
         and not norm.startswith(".")
         and not unicodedata.category(norm[0]).startswith("M")
     )

@@ -98,7 +98,7 @@ def test_headerless_folder_is_damage_and_repair_rebuilds_the_header(
         os.mkfifo(header)
     r = run_cli("check")
     assert r.code == 1, r.out
-    assert "session.json" in r.out and "2 turn(s) and 1 checkpoint(s)" in r.out and "--repair" in r.out
+    assert "session.json" in r.out and "2 turns and 1 checkpoint" in r.out and "--repair" in r.out
     assert "No sessions" not in r.out
     listed = run_cli("list")
     assert "demo" in listed.out + listed.err

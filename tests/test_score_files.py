@@ -25,7 +25,9 @@ def scored(engine: Engine, tmp_path: Path) -> Engine:
     return engine
 
 
-def test_files_are_scored_with_verdict_and_flags_and_nothing_is_written(scored: Engine, tmp_path: Path) -> None:
+def test_files_are_scored_with_verdict_and_flags_and_nothing_is_written(
+    scored: Engine, tmp_path: Path
+) -> None:
     folder = scored.session_dir("orange").path
     before = snapshot(folder)
     same = png(tmp_path / "same.png", colour=(255, 140, 0), size=(120, 80))

@@ -15,12 +15,12 @@ from PIL import Image
 
 import session_tui.engine.scores as scoring_session
 from session_tui.engine import Engine, RefInput
+from session_tui.engine.score_validation import roc_auc, separation
 from session_tui.scoring.colour import delta_e_2000, srgb_to_lab
 from session_tui.scoring.descriptors import overlap
 from session_tui.scoring.features import Features, image_features
 from session_tui.scoring.region import SEG_SIDE
 from session_tui.scoring.score import Reference, compute_score, format_score
-from session_tui.engine.score_validation import roc_auc, separation
 
 
 def encode(img: Image.Image, fmt: str = "PNG") -> bytes:
@@ -170,11 +170,7 @@ def test_a_score_that_cannot_be_computed_never_fails_the_turn(
     engine.new_session("s", character=ORANGE)
     turn = engine.send("s", "standing", seed=1)
     assert turn.status == "ok" and turn.images
-    assert (
-        turn.score is not None
-        and turn.score.total is None
-        and "could not be analysed" in turn.score.error
-    )
+    assert turn.score is not None and turn.score.total is None and "could not be analysed" in turn.score.error
     assert engine.load("s").turns[0].status == "ok"
 
 

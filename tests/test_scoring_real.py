@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from session_tui.engine.score_validation import LITTLE_ORANGE, _draw, little_orange
 from session_tui.media.images import shrink
 from session_tui.scoring.features import image_features, small_features
 from session_tui.scoring.fit import fit_logistic, out_of_fold, thresholds
@@ -21,7 +22,6 @@ from session_tui.scoring.keep_colours import NAMES, colour_checks
 from session_tui.scoring.pixels import delta_e_2000_array, lab_array, lab_to_hex
 from session_tui.scoring.region import SEG_SIDE, character_weights, segment
 from session_tui.scoring.score import Reference, compute_score, format_score
-from session_tui.engine.score_validation import LITTLE_ORANGE, _draw, little_orange
 
 DREAMBENCH = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "dreambench-train"
 ORANGE = (255, 140, 0)

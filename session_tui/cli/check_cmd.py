@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from session_tui.cli.common import Context, add_json, emit_json, plural
+from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.domain.wording import plural
 
 # Exit status when the check found errors (warnings alone exit 0).
 EXIT_DAMAGED = 1

@@ -15,9 +15,9 @@ from session_tui.cli.common import (
     emit_json_with,
     json_text,
     param_changes,
-    plural,
 )
 from session_tui.domain.printable import printable
+from session_tui.domain.wording import plural
 from session_tui.errors import SessionTuiError
 
 if TYPE_CHECKING:
@@ -210,7 +210,9 @@ def cmd_send(ctx: Context) -> int:
     if not (a.prompt or "").strip():
         from session_tui.errors import InvalidInput
 
-        raise InvalidInput("Say what to draw or change (PROMPT), or send a turn again with --redo N.")
+        raise InvalidInput(
+            "The prompt is empty; say what to draw or change (PROMPT), or send a turn again with --redo N."
+        )
     prompt_sent = a.prompt if a.raw else None
     # Where the session stood, so a refusal (which adds no turn) never prints an older failure as its own.
     before = _last_turn_index(ctx) if a.json else None

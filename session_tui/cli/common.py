@@ -92,11 +92,6 @@ def ref_arg(text: str) -> RefInput:
         raise argparse.ArgumentTypeError(exc.message.rstrip(".")) from None
 
 
-def plural(count: int, one: str, many: str | None = None) -> str:
-    """``1 turn``, ``2 turns``: a count with its noun in the right form."""
-    return f"{count} {one if count == 1 else (many or one + 's')}"
-
-
 def seed_arg(text: str) -> int:
     try:
         return int(text)

@@ -44,7 +44,7 @@ def cmd_export(ctx: Context) -> int:
         from session_tui.engine.outputs import EXTRA_FILES
 
         count = len([f for f in result.files if f not in EXTRA_FILES])
-        from session_tui.cli.common import plural
+        from session_tui.domain.wording import plural
 
         print(
             f"Exported {plural(count, 'checkpoint')} with a contact sheet and an HTML gallery "

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from session_tui.cli.common import Context, add_json, emit_json, plural
+from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.domain.wording import plural
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from session_tui.cli.common import Context, add_json, emit_json, plural
+from session_tui.cli.common import Context, add_json, emit_json
+from session_tui.domain.wording import plural
 from session_tui.errors import InvalidInput
 
 

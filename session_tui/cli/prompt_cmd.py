@@ -120,9 +120,7 @@ def _read_edited(path: Path, editor: str) -> str:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "something that is not a file"
-            raise InvalidInput(
-                f"The editor {editor!r} replaced the prompt file with {kind}; {nothing}."
-            )
+            raise InvalidInput(f"The editor {editor!r} replaced the prompt file with {kind}; {nothing}.")
         if info.st_size > 2**20:
             raise InvalidInput(f"The edited prompt is larger than 1 MiB; {nothing}.")
         os.set_blocking(fd, True)

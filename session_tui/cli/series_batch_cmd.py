@@ -6,13 +6,14 @@ import sys
 from typing import Any
 
 from session_tui.cli.common import Context, emit_json
+from session_tui.domain.wording import plural
 
 
 def _job_line(job: Any) -> str:
     counts = ""
     if job.requests is not None:
         pending = f", {job.pending} pending" if job.pending is not None else ""
-        counts = f" ({job.requests} request(s){pending})"
+        counts = f" ({plural(job.requests, 'request')}{pending})"
     return f"batch {job.name}: {job.state.lower()}{counts}"
 
 
@@ -42,7 +43,7 @@ def cmd_batch(ctx: Context, scenes: list[Any], series: str) -> int:
         print(
             f"batch {outcome.batch}: {outcome.state.lower()}; "
             + (
-                f"{len(outcome.left)} scene(s) are left to draw."
+                f"{plural(len(outcome.left), 'scene')} left to draw."
                 if done
                 else "the cancel was asked for; see --status."
             )
@@ -103,8 +104,8 @@ def cmd_batch(ctx: Context, scenes: list[Any], series: str) -> int:
             print(f"scene {n}: failed: {e}")
         verb = "submitted" if outcome.submitted else "resumed"
         tail = (
-            f"; the batch was {outcome.state.lower()}: {len(outcome.left)} scene(s) left to draw, run again "
-            "to submit them"
+            f"; the batch was {outcome.state.lower()}: {plural(len(outcome.left), 'scene')} left to draw, "
+            "run again to submit them"
             if outcome.left
             else ""
         )

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from session_tui.cli.common import Context, add_json, emit_json
 from session_tui.domain.printable import printable
+from session_tui.domain.wording import plural
 from session_tui.errors import InvalidInput
 
 
@@ -192,8 +193,9 @@ def cmd_series(ctx: Context) -> int:
         )
         if result.over_budget:
             print(
-                f"Stopped before scene {result.over_budget[0].number}: {len(result.over_budget)} scene(s) "
-                f"would pass --max-cost ${a.max_cost:.2f}; raise it and run again to draw them."
+                f"Stopped before scene {result.over_budget[0].number}: "
+                f"{plural(len(result.over_budget), 'scene')} would pass --max-cost ${a.max_cost:.2f}; "
+                "raise it and run again to draw them."
             )
     return 4 if result.failed else 0
 
@@ -230,8 +232,8 @@ def _dry_run(ctx: Context, scenes: list[Any], series: str) -> int:
     for j in plan.jobs:
         print(printable(f"scene {j.scene.number} ({j.image_size}): {j.prompt_sent}"))
     print(
-        f"{len(plan.jobs)} request(s) to {plan.provider} ({plan.model}), "
-        f"{len(plan.skipped)} scene(s) already done; estimated cost {format_cost(interactive)} "
+        f"{plural(len(plan.jobs), 'request')} to {plan.provider} ({plan.model}), "
+        f"{plural(len(plan.skipped), 'scene')} already done; estimated cost {format_cost(interactive)} "
         f"interactive, {format_cost(batch)} with --batch"
         + (" (no batch engine for this kind)" if batch is None and interactive is not None else "")
         + ". Nothing was sent."

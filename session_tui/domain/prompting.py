@@ -232,9 +232,7 @@ def _topics(text: str) -> set[str]:
     found: set[str] = set()
     for run in re.findall(r"[^\W\d_]+", text.lower()):
         if any(_is_cjk(ch) for ch in run):
-            found.update(
-                run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _CJK_PLAIN
-            )
+            found.update(run[i : i + 2] for i in range(len(run) - 1) if run[i : i + 2] not in _CJK_PLAIN)
         elif len(run) > 2 and run not in _PLAIN_WORDS and run not in _COLOUR_WORDS:
             found.add(run[:-1] if len(run) > 3 and run.endswith("s") else run)
     return found

@@ -22,6 +22,7 @@ from session_tui.domain.image_prices import image_cost
 from session_tui.domain.model import Turn
 from session_tui.domain.records import SeriesMark
 from session_tui.domain.scenes import MAX_SCENES, Scene, done_keys, scenes_from_lines, scenes_from_toml
+from session_tui.domain.wording import plural
 from session_tui.engine.series_jobs import Job, run_jobs
 from session_tui.errors import InvalidInput, SessionTuiError
 from session_tui.media.userfiles import read_user_file
@@ -247,7 +248,7 @@ class SeriesStopped(SessionTuiError):
         done = len(result.rendered) + len(result.skipped)
         super().__init__(
             f"Scene {scene.number} ({scene.title!r}) failed: {cause.message.rstrip('.')}. "
-            f"{done} scene(s) are done; run the same command again to continue from scene "
+            f"{plural(done, 'scene')} done; run the same command again to continue from scene "
             f"{scene.number}."
         )
         self.exit_code = cause.exit_code

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from session_tui.domain.model import Session, Turn, utcnow
 from session_tui.domain.records import SeriesMark
 from session_tui.domain.scenes import Scene
+from session_tui.domain.wording import plural
 from session_tui.engine.series import plan_series
 from session_tui.errors import InvalidInput, ProviderError, SessionTuiError
 from session_tui.providers.gemini import GeminiProvider
@@ -135,8 +136,8 @@ def _submit(
             raise InvalidInput(f"The batch price of {plan.model!r} is unknown, so --max-cost cannot be kept.")
         if cost > max_cost_usd + 1e-9:
             raise InvalidInput(
-                f"The batch of {len(plan.jobs)} scene(s) would cost about ${cost:.2f}, over --max-cost "
-                f"${max_cost_usd:.2f}; nothing was submitted."
+                f"The batch of {plural(len(plan.jobs), 'scene')} would cost about ${cost:.2f}, "
+                f"over --max-cost ${max_cost_usd:.2f}; nothing was submitted."
             )
     token = uuid.uuid4().hex[:12]
     sd = engine.session_dir(name)

@@ -17,6 +17,7 @@ from session_tui.domain.model import (
 )
 from session_tui.domain.prompting import assemble, touched_rules
 from session_tui.domain.records import RequestInfo, Score, SeriesMark, Usage
+from session_tui.domain.wording import plural
 from session_tui.engine.edits import HeaderEdits
 from session_tui.engine.refs import RefInput
 from session_tui.errors import (
@@ -370,17 +371,22 @@ class TurnOps(HeaderEdits):
                 )
             if not 1 <= image <= len(chosen.images):
                 raise InvalidInput(
-                    f"Turn {chosen.index} has {len(chosen.images)} image(s); pick 1 to {len(chosen.images)}."
+                    f"Turn {chosen.index} has {plural(len(chosen.images), 'image')}; "
+                    f"pick 1 to {len(chosen.images)}."
                 )
             label = label.strip()
             picked = chosen.images[image - 1]
-            existing = None if again else next(
-                (
-                    cp
-                    for cp in session.checkpoints
-                    if cp.turn == chosen.index and cp.image.sha256 == picked.sha256
-                ),
-                None,
+            existing = (
+                None
+                if again
+                else next(
+                    (
+                        cp
+                        for cp in session.checkpoints
+                        if cp.turn == chosen.index and cp.image.sha256 == picked.sha256
+                    ),
+                    None,
+                )
             )
             if label and any(cp.label == label and cp is not existing for cp in session.checkpoints):
                 raise InvalidInput(f"A checkpoint is already labelled {label!r}; choose another label.")

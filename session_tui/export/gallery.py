@@ -9,6 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from session_tui.domain.wording import plural
 from session_tui.scoring.score import brief_score
 
 STYLE = """
@@ -28,9 +29,7 @@ def _score_line(score: Any) -> str:
     if not isinstance(score, dict) or score.get("total") is None:
         return "not scored"
     parts = ", ".join(
-        f"{k} {float(v):.2f}"
-        for k, v in (score.get("parts") or {}).items()
-        if isinstance(v, (int, float))
+        f"{k} {float(v):.2f}" for k, v in (score.get("parts") or {}).items() if isinstance(v, (int, float))
     )
     brief = brief_score(score)  # the figure with its verdict, flags and the judge's figure
     figure, _, rest = brief.partition("; ")
@@ -56,7 +55,7 @@ def gallery_html(manifest: dict[str, Any], contact_sheet: str | None = None) -> 
             if isinstance(lineage, dict)
             else ""
         )
-        + f" · {len(manifest.get('checkpoints', []))} checkpoint(s) · exported by session-tui "
+        + f" · {plural(len(manifest.get('checkpoints', [])), 'checkpoint')} · exported by session-tui "
         f"{h(str(manifest.get('session_tui', '')))}</p>",
         '<div class="grid">',
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from session_tui.domain.wording import plural
 from session_tui.errors import ProviderError
 from session_tui.media.images import EXT_BY_MIME
 from session_tui.providers.base import GenerationRequest, GenerationResult, InputImage
@@ -73,9 +74,9 @@ class OpenAIImagesProvider(OpenAIProvider):
         inputs = edit_inputs(request)
         if inputs and self.gemini_compat:
             raise ProviderError(
-                f"{self.service} is Gemini's OpenAI-compatible endpoint, which only generates images from text; "
-                f"this turn needs {len(inputs)} input image(s) (the last image or references), so use a profile "
-                'of kind "gemini" to edit.'
+                f"{self.service} is Gemini's OpenAI-compatible endpoint, which only generates images from "
+                f"text; this turn needs {plural(len(inputs), 'input image')} (the last image or references), "
+                'so use a profile of kind "gemini" to edit.'
             )
         if len(inputs) > GPT_IMAGE_EDIT_INPUTS:
             raise ProviderError(

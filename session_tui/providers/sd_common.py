@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from session_tui.config import Profile
 from session_tui.domain.model import GenerationParams
 from session_tui.domain.vocabulary import ASPECT_RATIOS, MAX_REFERENCES
+from session_tui.domain.wording import plural
 from session_tui.errors import Cancelled, ConfigError, ProviderError
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, InputImage, Provider
@@ -78,7 +79,10 @@ def unused_notice(unused: list[InputImage], service: str) -> str:
     if not unused:
         return ""
     names = ", ".join(repr(r.label or r.sha256[:12]) for r in unused)
-    return f"{service} takes one starting picture, so {len(unused)} reference(s) could not be used: {names}."
+    return (
+        f"{service} takes one starting picture, "
+        f"so {plural(len(unused), 'reference')} could not be used: {names}."
+    )
 
 
 class LocalSDProvider(Provider):

@@ -183,7 +183,9 @@ def _pixels(embedder: Embedder, img: Any) -> Any:
     )
     left, top = (img.width - side) // 2, (img.height - side) // 2
     raw = np.asarray(img.crop((left, top, left + side, top + side)), dtype=np.float32) / 255.0
-    array = (raw - np.array(embedder.info.mean, dtype=np.float32)) / np.array(embedder.info.std, dtype=np.float32)
+    array = (raw - np.array(embedder.info.mean, dtype=np.float32)) / np.array(
+        embedder.info.std, dtype=np.float32
+    )
     return torch.from_numpy(array.transpose(2, 0, 1).copy()).unsqueeze(0)
 
 

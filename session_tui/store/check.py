@@ -20,6 +20,7 @@ import stat
 from pathlib import Path
 
 from session_tui.domain.model import SCHEMA_VERSION, Checkpoint, ImageRef, SessionHeader, Turn, validate_name
+from session_tui.domain.wording import plural
 from session_tui.errors import CorruptSession, InvalidInput, NotFound, SessionBusy, StorageError
 from session_tui.store.atomic import storage_errors
 from session_tui.store.check_journal import check_journal
@@ -147,10 +148,12 @@ def _missing_header(
 ) -> SessionHeader | None:
     """session.json is missing or not a file: damage, since the journal and images remain."""
     path = sd.path / HEADER
-    what = "is missing" if not os.path.lexists(path) else (
-        "is a folder" if path.is_dir() else "is not a regular file"
+    what = (
+        "is missing"
+        if not os.path.lexists(path)
+        else ("is a folder" if path.is_dir() else "is not a regular file")
     )
-    held = f"the journal holds {len(turns)} turn(s) and {checkpoints} checkpoint(s)"
+    held = f"the journal holds {plural(len(turns), 'turn')} and {plural(checkpoints, 'checkpoint')}"
     if repair:
         try:
             rebuild_header(sd, turns, report)
@@ -266,7 +269,7 @@ def _note_orphans(sd: SessionDir, known: set[str], report: CheckReport, *, journ
     if orphans and not journal:
         # Images no turn names and no journal at all: the conversation is gone, not a crash trace.
         report.errors.append(
-            f"{JOURNAL} is missing while {orphans} stored image(s) belong to no turn: the turns and "
+            f"{JOURNAL} is missing while {plural(orphans, 'stored image')} belong to no turn: the turns and "
             f"checkpoints that named them are lost; restore {JOURNAL} from a backup if there is one "
             "(the images are kept)"
         )

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from session_tui.domain.model import SCHEMA_VERSION
+from session_tui.domain.model import SCHEMA_VERSION as SCHEMA_VERSION  # tests move it to try a migration
 from session_tui.errors import CorruptSession
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]

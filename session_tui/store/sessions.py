@@ -19,7 +19,6 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from session_tui.domain.model import (
-    SCHEMA_VERSION,
     Checkpoint,
     Session,
     SessionHeader,
@@ -30,6 +29,7 @@ from session_tui.domain.model import (
 from session_tui.errors import AlreadyExists, CorruptSession, InvalidInput, NotFound
 from session_tui.media.userfiles import read_regular
 from session_tui.paths import HOME_FILES
+from session_tui.store import migrations
 from session_tui.store.atomic import atomic_write, fsync_dir, storage_errors
 from session_tui.store.blobs import BlobStore
 from session_tui.store.journal import Journal
@@ -254,7 +254,7 @@ def fast_record(payload: bytes) -> Turn | Checkpoint | None:
     except ValueError:  # pydantic's ValidationError is one
         return None
     # Only records already at the version migrations lead to; any other goes through them.
-    return found if found.schema_version == SCHEMA_VERSION else None
+    return found if found.schema_version == migrations.SCHEMA_VERSION else None
 
 
 def _json_bytes(data: object) -> bytes:

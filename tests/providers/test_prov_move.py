@@ -92,9 +92,7 @@ def test_a_fork_onto_another_gemini_model_carries_no_foreign_signature(
         "inline_data": {"mime_type": "image/png", "data": b64(IMG2)}
     } in last_user  # the newest picture, plain
     assert last_user[-1]["text"] == turn.prompt_sent
-    assert (
-        "were made by" in turn.request.notice and "not sent to gemini-3.1-flash-image" in turn.reply_text
-    )
+    assert "were made by" in turn.request.notice and "not sent to gemini-3.1-flash-image" in turn.reply_text
     # the new model's own turn is replayed with its own signature from then on
     service.queue(Reply(body=signed(IMG1, "flash-two")))
     engine.send("b", "at night")

@@ -108,9 +108,7 @@ def test_expired_thread_falls_back_to_sending_the_last_image(
     retried = service.posts()[2].json
     assert "previous_response_id" not in retried
     assert retried["input"][0]["content"][1]["image_url"] == f"data:image/png;base64,{b64(IMG1)}"
-    assert "refused" in second.request.notice and second.reply_text.startswith(
-        "The earlier response thread"
-    )
+    assert "refused" in second.request.notice and second.reply_text.startswith("The earlier response thread")
     assert second.provider_state["response_id"] == "resp_3"
 
 

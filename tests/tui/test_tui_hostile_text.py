@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from conftest import SIZE, FailingProvider, factory, notifications, offline_session, settle
-
 from textual.content import Content
 
 from session_tui.engine import Engine

@@ -88,7 +88,7 @@ async def test_thumbnails_are_cached_across_a_reload(home: Home, make_app) -> No
             pilot, lambda: app.screen.query_one("#turn-3", TurnView).query_one(ImageSlot).loaded
         )
         reads = app.thumbnails.reads
-        await pilot.press("f5")
+        app.screen.action_reload()  # the palette's "Reload session" (F5 is the gallery now)
         await settle(pilot)
         assert app.thumbnails.reads == reads
 

@@ -207,7 +207,7 @@ async def test_export_to_a_zip_shows_the_written_path(engine: Engine, make_app, 
         assert isinstance(app.screen, SessionScreen)
         names = {n.split("/")[-1] for n in zipfile.ZipFile(out).namelist()}
         assert {"demo_cp2_two.png", "manifest.json"} <= names and "demo_cp1_one.png" not in names
-        assert f"Exported 1 checkpoint(s) to {out}" in str(app.screen.query_one("#last-export").render())
+        assert f"Exported 1 checkpoint to {out}" in str(app.screen.query_one("#last-export").render())
         assert any(str(out) in m for m in notifications(app))
 
 

@@ -15,6 +15,7 @@ from textual.widgets import Footer, Header, Static
 
 from session_tui.domain.model import Checkpoint, Session, Turn
 from session_tui.domain.records import Score
+from session_tui.domain.wording import plural
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine
 from session_tui.tui.screens.compare import CompareScreen, Pick
 from session_tui.tui.widgets.image_slot import ImageSlot
@@ -140,7 +141,8 @@ label, note, turn, seed, provider and consistency verdict.
         what = "every turn with a picture" if self.every_turn else "checkpoints"
         self.query_one("#gallery-caption", Static).update(
             Text(
-                f"{len(cards)} picture(s): {what} (a toggles) · Space marks 2-{MAX_MARKED} · Enter compares",
+                f"{plural(len(cards), 'picture')}: {what} (a toggles) · "
+                f"Space marks 2-{MAX_MARKED} · Enter compares",
                 "dim",
             )
         )

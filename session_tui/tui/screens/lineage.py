@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
+from session_tui.domain.wording import plural
 from session_tui.engine.lineage_view import FamilyNode, family_tree
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine
 from session_tui.tui.widgets.image_slot import ImageSlot
@@ -25,7 +26,7 @@ def node_label(node: FamilyNode, current: str) -> Text:
     if node.error:
         text.append(f" · damaged: {node.error}", "red")
     else:
-        text.append(f" · {node.turns} turn(s) · {node.checkpoints} ★", "dim")
+        text.append(f" · {plural(node.turns, 'turn')} · {node.checkpoints} ★", "dim")
     if node.edge:
         text.append(f"  ← {node.edge}", "italic")
     return text

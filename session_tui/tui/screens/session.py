@@ -17,18 +17,12 @@ from textual.widgets import Footer, Header, Input, ListView, Static
 
 from session_tui.domain.model import Checkpoint, Session, Turn
 from session_tui.engine.costs import CostBook, session_cost
-from session_tui.engine.series import Event as SeriesEvent
-from session_tui.engine.series import load_scenes, run_series
 from session_tui.errors import Cancelled, InvalidInput, SessionTuiError
-from session_tui.tui.messages import GenerationFailed, GenerationFinished, SeriesEnded, SeriesProgress
+from session_tui.tui.messages import GenerationFailed, GenerationFinished
 from session_tui.tui.screens.base import PaletteCommand, engine_of, notify_error, run_engine, tui_of
-from session_tui.tui.screens.compare import Pick
-from session_tui.tui.screens.gallery import GalleryScreen
-from session_tui.tui.screens.lineage import LineageScreen
 from session_tui.tui.screens.new_session import check_seed
-from session_tui.tui.screens.series import SeriesPlan, SeriesScreen, SeriesValues, typed_scenes
-from session_tui.tui.screens.session_actions import SessionActions
 from session_tui.tui.screens.session_state import SessionState, read_state
+from session_tui.tui.screens.session_studio import SessionStudio
 from session_tui.tui.widgets.checkpoints import CheckpointsPanel
 from session_tui.tui.widgets.conversation import Conversation
 from session_tui.tui.widgets.generation_status import GenerationStatus
@@ -57,7 +51,7 @@ BUSY_ACTIONS = frozenset(
 )
 
 
-class SessionScreen(SessionActions):
+class SessionScreen(SessionStudio):
     HELP = """
 ## Session
 The conversation with the image model. Type in the prompt and press **Enter**; the image arrives
@@ -533,109 +527,6 @@ terminal the references and checkpoints panels are a drawer: **ctrl+b** opens an
 
     def action_home(self) -> None:
         tui_of(self).go_home()
-
-    # -- gallery, lineage, series ---------------------------------------------------------------
-    def action_gallery(self) -> None:
-        self.app.push_screen(GalleryScreen(self.session_name), self._gallery_done)
-
-    def _gallery_done(self, result: tuple[str, Pick] | None) -> None:
-        if result is None:
-            return
-        what, pick = result
-        if what == "approve":
-            self.approve_turn(pick.turn)
-        elif pick.checkpoint is not None:
-            cp = pick.checkpoint
-            self.promote(f"checkpoint {cp.id}" + (f" ({cp.label})" if cp.label else ""), cp, None)
-        else:
-            self.promote(f"the image of turn {pick.turn.index}", None, pick.turn)
-
-    def action_lineage(self) -> None:
-        self.app.push_screen(LineageScreen(self.session_name), self._lineage_done)
-
-    def _lineage_done(self, name: str | None) -> None:
-        if name is not None and name != self.session_name:
-            tui_of(self).replace_session(name)
-
-    def action_series(self) -> None:
-        if self.generating:
-            self.notify("A turn is being drawn; wait for it or press Esc to cancel it.", severity="warning")
-            return
-
-        def read(v: SeriesValues) -> SeriesPlan:
-            return SeriesPlan(load_scenes(v.path) if v.path else typed_scenes(v.typed), v.series)
-
-        self.app.push_screen(SeriesScreen("tui", read), self._start_series)
-
-    def _start_series(self, plan: SeriesPlan | None) -> None:
-        if plan is None:
-            return
-        self.cancel_event, self.series_stop = threading.Event(), threading.Event()
-        self._set_generating(True)
-        self.query_one(GenerationStatus).start(
-            f"Series {plan.series!r}: {len(plan.scenes)} scene(s)", "Esc stops after this scene"
-        )
-        self.series_worker(plan, self.cancel_event, self.series_stop, self.recent() + len(plan.scenes))
-
-    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
-    def series_worker(
-        self, plan: SeriesPlan, cancel: threading.Event, stop: threading.Event, recent: int
-    ) -> None:
-        engine, name = engine_of(self), self.session_name
-
-        def on_event(event: SeriesEvent) -> None:
-            where = f"scene {event.position}/{event.total}"
-            ended = event.kind in ("done", "failed")
-            if ended and stop.is_set():
-                cancel.set()  # the scene is in: no next one starts
-            text = {
-                "start": f"{where}: drawing {event.scene.title!r}",
-                "done": f"{where} drawn",
-                "failed": f"{where} failed: {event.error}",
-                "skip": f"{where} already drawn, skipped",
-            }.get(event.kind, where)
-            self.post_message(SeriesProgress(text, self._quiet_load(recent) if ended else None))
-
-        try:
-            result = run_series(
-                engine, name, plan.scenes, series=plan.series, on_event=on_event, cancel=cancel
-            )
-        except KeyboardInterrupt:
-            summary, ok = f"Series {plan.series!r} stopped; run it again to resume where it stopped.", True
-        except SessionTuiError as exc:
-            summary, ok = exc.message, False
-        except Exception as exc:
-            summary, ok = f"Unexpected {type(exc).__name__}: {exc}", False
-        else:
-            left = len(plan.scenes) - len(result.rendered) - len(result.skipped) - len(result.failed)
-            summary = (
-                f"Series {plan.series!r} stopped after {len(result.rendered)} drawn; "
-                f"{left} left, run it again to resume. "
-                if stop.is_set() and left > 0
-                else ""
-            ) + (
-                f"Series {plan.series!r}: {len(result.rendered)} drawn, {len(result.skipped)} already drawn"
-                + (f", {len(result.failed)} failed" if result.failed else "")
-                + "."
-            )
-            ok = not result.failed
-        self.post_message(SeriesEnded(summary, self._quiet_load(recent), ok=ok))
-
-    @on(SeriesProgress)
-    def _series_progress(self, message: SeriesProgress) -> None:
-        self.query_one(GenerationStatus).note(message.text)
-        if message.session is not None:
-            self._refresh_session(message.session)
-
-    @on(SeriesEnded)
-    def _series_ended(self, message: SeriesEnded) -> None:
-        self.series_stop = None
-        self._set_generating(False)
-        if message.session is not None:
-            self._refresh_session(message.session)
-        self.notify(
-            message.summary, title="Series", severity="information" if message.ok else "error", timeout=10
-        )
 
     def default_export_dir(self) -> Path:
         return Path.cwd() / f"{self.session_name}-export"

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from session_tui.domain.model import Checkpoint, ImageRef, Session, Turn
+from session_tui.domain.wording import plural
 from session_tui.engine.outputs import ExportResult
 from session_tui.errors import SessionTuiError
 from session_tui.tui.screens.add_reference import AddReferenceScreen
@@ -184,7 +185,7 @@ class SessionActions(Screen[None]):
         def added(session: Session | None) -> None:
             if session is not None:
                 self.reload()
-                self.notify(f"The session now has {len(session.header.references)} reference(s).")
+                self.notify(f"The session now has {plural(len(session.header.references), 'reference')}.")
 
         self.app.push_screen(
             AddReferenceScreen(
@@ -272,7 +273,7 @@ class SessionActions(Screen[None]):
         def exported(done: tuple[ExportResult, int] | None) -> None:
             if done is not None:
                 result, count = done
-                text = f"Exported {count} checkpoint(s) to {result.path}"
+                text = f"Exported {plural(count, 'checkpoint')} to {result.path}"
                 line = self.query_one("#last-export", Static)
                 line.update(Text(text))  # a path with '[' in it is not markup
                 line.add_class("-shown")

@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from session_tui.domain.model import Checkpoint, Turn
+from session_tui.domain.wording import plural
 from session_tui.engine.outputs import format_score
 from session_tui.tui.widgets.image_slot import ImageSlot
 
@@ -92,7 +93,7 @@ class TurnView(Vertical):
         if turn.images:
             yield ImageSlot(self.session, turn.images[0], box=THUMB_BOX, classes="turn-image")
             if len(turn.images) > 1:
-                yield Static(Text(f"(+{len(turn.images) - 1} more image(s))", "dim"))
+                yield Static(Text(f"(+{plural(len(turn.images) - 1, 'more image', 'more images')})", "dim"))
         if turn.reply_text:
             yield Static(Text(turn.reply_text), classes="turn-reply")
         if turn.score and (turn.score.total is not None or turn.score.error):
