@@ -115,7 +115,7 @@ def test_missing_journal_beside_images_is_damage(engine: Engine, home: Home) -> 
     build_session(engine)
     _journal(home).unlink()
     r = run_cli("check", "demo")
-    assert r.code == 1 and "journal.jsonl is missing while 2 stored image(s) belong to no turn" in r.out
+    assert r.code == 1 and "journal.jsonl is missing while 2 stored images belong to no turn" in r.out
 
 
 # 4. Gaps in turn numbers after a repair -------------------------------------------------------
