@@ -347,7 +347,7 @@ def cmd_list(ctx: Context) -> int:
 
     summaries = ctx.engine.summaries()
     if ctx.args.json:
-        emit_json([summary_json(s) for s in summaries])
+        emit_json([summary_json(s, None if s.error else ctx.engine.session_cost(s.name)) for s in summaries])
         return 0
     if not summaries:
         print(f"No sessions in {ctx.home.sessions_dir}. Create one with: session-tui new NAME")
@@ -385,8 +385,18 @@ def cmd_show(ctx: Context) -> int:
     # Each turn is kept only as the text printed for it: a long session's models would cost
     # several times the memory of a short one's.
     if ctx.args.json:
-        log = ctx.engine.read_log(name, lambda t: json_text(turn_json(sd, t)))
-        emit_json_with(session_doc(sd, log.header, None, log.checkpoints, log.warnings), "turns", log.turns)
+        book = sd.book
+        costs = []
+
+        def keep(t: Turn) -> str:
+            if book is not None:
+                costs.append(book.turn_cost(t))
+            return json_text(turn_json(sd, t))
+
+        log = ctx.engine.read_log(name, keep)
+        total = book.total(costs) if book is not None else None
+        doc = session_doc(sd, log.header, None, log.checkpoints, log.warnings, total)
+        emit_json_with(doc, "turns", log.turns)
         return 0
     session = ctx.engine.read_log(name, lambda t: _turn_line(sd, t))
     h = session.header

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from session_tui.config import Config
 from session_tui.domain.model import Turn
 from session_tui.domain.prices import Price, price_for
 from session_tui.domain.records import Usage
 from session_tui.errors import SessionTuiError
-
-if TYPE_CHECKING:
-    from session_tui.engine.engine import Engine
 
 FREE_KINDS = frozenset({"offline"})
 # Token counts as the providers name them: OpenAI Images / Responses, chat completions, Gemini.
@@ -34,6 +30,13 @@ class Cost:
     usd: float | None
     free: bool = False
     unknown_turns: int = 0  # in a total: turns whose cost is unknown
+
+    def as_json(self) -> dict[str, object]:
+        """``cost`` in ``show --json`` and ``list --json``: ``usd`` null when unknown, never 0."""
+        doc: dict[str, object] = {"usd": None if self.usd is None else round(self.usd, 6), "free": self.free}
+        if self.unknown_turns:
+            doc["unknown_turns"] = self.unknown_turns
+        return doc
 
     def text(self) -> str:
         if self.free:
@@ -125,9 +128,3 @@ class CostBook:
         if count and unknown == count:
             return Cost(None, unknown_turns=unknown)
         return Cost(known, unknown_turns=unknown)
-
-
-def session_cost(engine: Engine, name: str) -> Cost:
-    """The total of every turn of session ``name`` (reads its journal, keeping one Cost a turn)."""
-    book = CostBook(engine.config)
-    return book.total(engine.read_log(name, book.turn_cost).turns)

@@ -21,6 +21,7 @@ from session_tui.domain.model import (
     Turn,
     validate_name,
 )
+from session_tui.engine.costs import Cost, CostBook
 from session_tui.engine.external import ExternalOps
 from session_tui.engine.lifecycle import LifecycleOps
 from session_tui.engine.lineage import LineageOps
@@ -136,7 +137,12 @@ class Engine(ExternalOps, LineageOps, LifecycleOps):
     def place(self, name: str) -> SessionPlace:
         """Where session ``name`` and its images are on disk, for output."""
         sd = self.session_dir(name)
-        return SessionPlace(sd.path, sd.blobs)
+        return SessionPlace(sd.path, sd.blobs, CostBook(self.config))
+
+    def session_cost(self, name: str) -> Cost:
+        """The total of every turn's cost in session ``name`` (unknown ones counted, never as 0)."""
+        book = CostBook(self.config)
+        return book.total(self.read_log(name, book.turn_cost).turns)
 
     def read_log(self, name: str, keep: Callable[[Turn], T]) -> SessionLog[T]:
         """The session as its journal says, each turn as ``keep`` makes it (see SessionDir.read_log)."""

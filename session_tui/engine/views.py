@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from session_tui.domain.model import Checkpoint, ImageRef, Session, SessionHeader, Turn
+from session_tui.engine.costs import Cost, CostBook
 from session_tui.scoring.score import brief_score
 from session_tui.store.blobs import BlobStore
 from session_tui.store.sessions import SessionSummary
@@ -21,6 +22,7 @@ class SessionPlace:
 
     path: Path
     _blobs: BlobStore
+    book: CostBook | None = None  # prices the turns shown; None: no cost in the output
 
     def image_path(self, ref: ImageRef) -> Path:
         return self._blobs.path(ref)
@@ -36,16 +38,32 @@ def image_json(sd: SessionPlace, ref: ImageRef) -> dict[str, Any]:
 
 def session_json(sd: SessionPlace, session: Session) -> dict[str, Any]:
     """What ``show --json`` prints: everything, with absolute paths to every image."""
+    cost = sd.book.total(map(sd.book.turn_cost, session.turns)) if sd.book is not None else None
     return session_doc(
-        sd, session.header, [turn_json(sd, t) for t in session.turns], session.checkpoints, session.warnings
+        sd,
+        session.header,
+        [turn_json(sd, t) for t in session.turns],
+        session.checkpoints,
+        session.warnings,
+        cost,
     )
 
 
 def session_doc(
-    sd: SessionPlace, h: SessionHeader, turns: Any, checkpoints: Iterable[Checkpoint], warnings: list[str]
+    sd: SessionPlace,
+    h: SessionHeader,
+    turns: Any,
+    checkpoints: Iterable[Checkpoint],
+    warnings: list[str],
+    cost: Cost | None = None,
 ) -> dict[str, Any]:
-    """``session_json`` with ``turns`` as given (show --json streams them in its place)."""
-    return {**header_json(sd, h), "turns": turns, **tail_json(sd, checkpoints, warnings)}
+    """``session_json`` with ``turns`` as given (show --json streams them in its place).
+
+    ``cost``: the session's total, the sum of its turns' known costs.
+    """
+    doc = {**header_json(sd, h), "turns": turns, **tail_json(sd, checkpoints, warnings)}
+    doc["cost"] = cost.as_json() if cost is not None else None
+    return doc
 
 
 def header_json(sd: SessionPlace, h: SessionHeader) -> dict[str, Any]:
@@ -123,6 +141,7 @@ def turn_json(sd: SessionPlace, t: Turn) -> dict[str, Any]:
         "provider_state": _public_state(t.provider_state),
         "score": t.score.model_dump(mode="json") if t.score is not None else None,
         "series": t.series.model_dump(mode="json") if t.series is not None else None,
+        "cost": sd.book.turn_cost(t).as_json() if sd.book is not None else None,
     }
 
 
@@ -131,7 +150,7 @@ def _public_state(state: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in state.items() if isinstance(v, (str, int, float, bool)) and len(str(v)) < 200}
 
 
-def summary_json(s: SessionSummary) -> dict[str, Any]:
+def summary_json(s: SessionSummary, cost: Cost | None = None) -> dict[str, Any]:
     return {
         "name": s.name,
         "path": str(s.path),
@@ -142,4 +161,5 @@ def summary_json(s: SessionSummary) -> dict[str, Any]:
         "modified_at": s.modified_at.isoformat(),
         "parent": s.parent,
         "error": s.error,
+        "cost": cost.as_json() if cost is not None else None,
     }

@@ -264,19 +264,6 @@ def test_check_reads_object_info(home: Home, comfy: FakeComfy) -> None:
         provider_for(load_config(home), "comfy", home).check()
 
 
-def _reset_has_provider() -> bool:
-    import contextlib
-    import io
-
-    from session_tui.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
-        main(["reset", "--help"])
-    return "--provider" in out.getvalue()
-
-
-@pytest.mark.skipif(not _reset_has_provider(), reason="reset --provider (issue 13) is not there yet")
 def test_reset_from_comfyui_into_gemini_sends_the_promoted_picture(
     home: Home, comfy: FakeComfy, key_env: str
 ) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from conftest import eventually, factory, offline_session, settle
 from test_tui_snapshots import Sketch, frozen, images_loaded, stamp  # noqa: F401  (fixture)
@@ -57,8 +60,13 @@ def test_session_views(
     frozen: None,  # noqa: F811
     size: tuple[int, int],
     view: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = family(home)
+    # The export form proposes a folder in the working directory: one that is the same on every machine.
+    fixed = Path(tempfile.gettempdir()) / "session-tui-snapshots"
+    fixed.mkdir(exist_ok=True)
+    monkeypatch.chdir(fixed)
 
     async def ready(pilot) -> None:
         await settle(pilot)

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Header, Input, ListView, Static
 
 from session_tui.domain.model import Checkpoint, Session, Turn
-from session_tui.engine.costs import CostBook, session_cost
+from session_tui.engine.costs import CostBook
 from session_tui.errors import Cancelled, InvalidInput, SessionTuiError
 from session_tui.tui.messages import GenerationFailed, GenerationFinished
 from session_tui.tui.screens.base import PaletteCommand, engine_of, notify_error, run_engine, tui_of
@@ -511,7 +511,7 @@ terminal the references and checkpoints panels are a drawer: **ctrl+b** opens an
         engine, name = engine_of(self), self.session_name
         run_engine(
             self,
-            lambda: session_cost(engine, name),
+            lambda: engine.session_cost(name),
             lambda cost: self.query_one(SessionBar).show_cost(cost.text()),
         )
 
