@@ -85,3 +85,27 @@ async def test_delete_asks_first_and_no_keeps_the_session(engine: Engine, make_a
         assert engine.store.names() == ["keepme"]
         assert rows(app) == ["keepme"]
         assert any("Deleted session 'zap'" in m for m in notifications(app))
+
+
+async def test_rename_and_archive_from_the_home_screen(engine: Engine, make_app, tmp_path: Path) -> None:
+    from session_tui.tui.screens.form import TextFormScreen
+
+    engine.new_session("old")
+    app = make_app(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "f2")
+        assert isinstance(app.screen, TextFormScreen)
+        field = app.screen.query_one("#form-text", Input)
+        field.value = "new"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert engine.store.names() == ["new"]
+        assert rows(app) == ["new"]
+        await pilot.press("f9")
+        assert isinstance(app.screen, TextFormScreen)
+        app.screen.query_one("#form-text", Input).value = str(tmp_path / "new.zip")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (tmp_path / "new.zip").is_file()
+        assert any("Archived 'new'" in m for m in notifications(app))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from session_tui.domain.model import Session
 from session_tui.engine.views import SessionSummary
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine, tui_of
 from session_tui.tui.screens.confirm import ConfirmScreen
+from session_tui.tui.screens.form import TextFormScreen
 from session_tui.tui.screens.lineage import LineageScreen
 from session_tui.tui.screens.new_session import NewSessionScreen, NewSessionValues
 
@@ -69,6 +71,20 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         Binding("ctrl+n", "new", "New session", tooltip="Create a session"),
         Binding("enter", "open", "Open", tooltip="Open the highlighted session"),
         Binding("f8", "delete", "Delete", tooltip="Delete the highlighted session (asks first)"),
+        Binding(
+            "f2",
+            "rename",
+            "Rename",
+            tooltip="Rename the highlighted session; its children follow",
+            show=False,
+        ),
+        Binding(
+            "f9",
+            "archive",
+            "Archive",
+            tooltip="Zip the highlighted session; import reads it back",
+            show=False,
+        ),
         Binding("f5", "refresh", "Refresh", tooltip="Read the sessions again"),
         Binding("f6", "lineage", "Lineage", tooltip="The highlighted session's family as a tree"),
         Binding("down", "cursor(1)", "Next", show=False),
@@ -215,6 +231,58 @@ Every saved session: its provider and model, turns, checkpoints, last change and
 
         self.app.push_screen(LineageScreen(name), chosen)
 
+    def action_rename(self) -> None:
+        name = self.highlighted()
+        if name is None:
+            return
+        engine = engine_of(self)
+
+        def renamed(new: str | None) -> None:
+            if new:
+                self.notify(f"Renamed {name!r} to {new!r}.")
+                self.action_refresh()
+
+        def rename(new: str) -> str:
+            engine.rename(name, new)
+            return new
+
+        self.app.push_screen(
+            TextFormScreen(
+                f"Rename {name!r}",
+                "New name",
+                name,
+                rename,
+                ok="Rename",
+                explain="The folder is renamed; sessions made from it keep pointing at it.",
+            ),
+            renamed,
+        )
+
+    def action_archive(self) -> None:
+        name = self.highlighted()
+        if name is None:
+            return
+        engine = engine_of(self)
+
+        def archived(path: str | None) -> None:
+            if path:
+                self.notify(f"Archived {name!r} to {path}; 'session-tui import' reads it back.")
+
+        def archive(out: str) -> str:
+            return str(engine.archive(name, Path(out)).path)
+
+        self.app.push_screen(
+            TextFormScreen(
+                f"Archive {name!r}",
+                "Zip file",
+                str(Path.cwd() / f"{name}.zip"),
+                archive,
+                ok="Archive",
+                explain="The session folder, whole, with a sha256 of every file (checked on import).",
+            ),
+            archived,
+        )
+
     def _deleted(self, name: str) -> None:
         self.notify(f"Deleted session {name!r}.")
         self.action_refresh()
@@ -226,6 +294,10 @@ Every saved session: its provider and model, turns, checkpoints, last change and
             ),
             PaletteCommand("Open session", "Open the highlighted session", "open"),
             PaletteCommand("Delete session", "Delete the highlighted session (asks first)", "delete"),
+            PaletteCommand("Rename session", "Rename the highlighted session (F2)", "rename"),
+            PaletteCommand(
+                "Archive session", "Zip the highlighted session for import elsewhere (F9)", "archive"
+            ),
             PaletteCommand("Refresh sessions", "Read the list of sessions again", "refresh"),
             PaletteCommand("Lineage tree", "The highlighted session's family; Enter opens (F6)", "lineage"),
         ]
