@@ -129,7 +129,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
             )
             for i in info
         ],
-        "journal_request_bytes": len(json.dumps(turn.request)),
+        "journal_request_bytes": len(json.dumps(turn.request.model_dump(mode="json"))),
     }
 
 

@@ -102,7 +102,7 @@ def main() -> int:
             wall = time.perf_counter() - start
             turns = engine_at(root, fake.url).load("orange").turns
             ok_turns = [t for t in turns if t.status == "ok"]
-            keys = {t.series["key"] for t in ok_turns}
+            keys = {t.series.key for t in ok_turns if t.series is not None}
             good = len(fake.submissions) == 1 and len(ok_turns) == 64 == len(keys) and not again.submitted
             ok &= good and first.submitted
             print(

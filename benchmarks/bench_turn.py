@@ -105,9 +105,10 @@ def engine_work(root: Path, repeats: int) -> dict[str, Any]:
     from instant import instant_engine
 
     from session_tui.domain.model import Turn
-    from session_tui.engine import Engine, RefInput
+    from session_tui.engine import RefInput
     from session_tui.engine.scores import score_image
     from session_tui.engine.specfiles import load_character
+    from session_tui.engine.turns import TurnOps
     from session_tui.media.images import verify_decodes
 
     image = pk.sample_png(1024, 1024, 2)
@@ -116,7 +117,7 @@ def engine_work(root: Path, repeats: int) -> dict[str, Any]:
     spec = load_character(pk.REPO / "sessions" / "little-orange.toml")
     home = root / "engine-home"
     engine = instant_engine(home, image)
-    real_score = Engine.__dict__["_score"]  # the staticmethod object itself
+    real_score = TurnOps.__dict__["_score"]  # the staticmethod object itself
     counter = iter(range(10_000))
 
     def session(prefix: str) -> str:
@@ -126,13 +127,13 @@ def engine_work(root: Path, repeats: int) -> dict[str, Any]:
 
     def send(score: bool) -> float:
         name = session("e")
-        Engine._score = real_score if score else staticmethod(lambda *a, **k: False)  # type: ignore[method-assign]
+        TurnOps._score = real_score if score else staticmethod(lambda *a, **k: False)  # type: ignore[method-assign]
         try:
             start = time.perf_counter()
             engine.send(name, PROMPT)
             return time.perf_counter() - start
         finally:
-            Engine._score = real_score  # type: ignore[method-assign]
+            TurnOps._score = real_score  # type: ignore[method-assign]
 
     def put() -> float:
         blobs = engine.session_dir(session("p")).blobs

@@ -226,8 +226,10 @@ terminal the references and checkpoints panels are a drawer: **ctrl+b** opens an
             self.query_one(PromptInput).set_history(session.prompts)
         else:
             conversation.sync(session)
-        self._show_picture()
-        self._read_cost()
+        # The large picture and the session's total cost (which reads every turn) come after the
+        # frame that shows the conversation: a 1,000-turn session's first paint must not wait for them.
+        self.call_after_refresh(self._show_picture)
+        self.call_after_refresh(self._read_cost)
         for warning in session.warnings:
             self.notify(warning, title="Session read with problems", severity="warning")
         self.refresh_bindings()
