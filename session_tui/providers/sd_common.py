@@ -33,6 +33,7 @@ from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, InputImage, Provider
 from session_tui.providers.catalog import host_of
 from session_tui.providers.errors import clip
+from session_tui.providers.sdk import run_cancellable
 
 T = TypeVar("T")
 POLL_S = 0.05
@@ -183,28 +184,7 @@ class LocalClient:
 
     def run(self, fn: Callable[[], T]) -> T:
         """``fn()`` in a worker thread; Cancelled as soon as the cancel event is set (or Ctrl-C)."""
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        threading.Thread(target=work, name="session-tui-sd-request", daemon=True).start()
-        try:
-            while not done.wait(POLL_S):
-                if self.cancel.is_set():
-                    raise Cancelled(CANCELLED)
-        except BaseException:
-            self._abort()
-            raise
-        if "error" in box:
-            raise box["error"]
-        return box["value"]  # type: ignore[no-any-return]
+        return run_cancellable(fn, self.cancel, self._abort, "session-tui-sd-request")
 
     # -- requests -------------------------------------------------------------------------------
     def request(self, method: str, path: str, **kwargs: Any) -> Any:

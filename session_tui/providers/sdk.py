@@ -142,29 +142,7 @@ class Wire:
     def run(self, fn: Callable[[], T]) -> T:
         """``fn()`` in a worker thread; returns its result, or raises Cancelled as soon as cancel is set
         (KeyboardInterrupt too, so Ctrl-C is prompt)."""
-        box: dict[str, Any] = {}
-        done = threading.Event()
-
-        def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:
-                box["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=work, name="session-tui-request", daemon=True)
-        worker.start()
-        try:
-            while not done.wait(POLL_S):
-                if self.cancel.is_set():
-                    raise Cancelled(CANCELLED)
-        except BaseException:
-            self.abort()
-            raise
-        if "error" in box:
-            raise box["error"]
-        return box["value"]  # type: ignore[no-any-return]
+        return run_cancellable(fn, self.cancel, self.abort, "session-tui-request")
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing after an abort may find sockets already gone
@@ -227,3 +205,30 @@ def _origin(url: Any) -> tuple[str, int]:
 def _shutdown(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):  # already closed
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def run_cancellable(fn: Callable[[], T], cancel: threading.Event, abort: Callable[[], None], name: str) -> T:
+    """``fn()`` in a worker thread while the caller watches ``cancel``: on cancel (or Ctrl-C) ``abort``
+    cuts the worker's connections and Cancelled is raised at once. Every wire of a provider uses it."""
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=name, daemon=True).start()
+    try:
+        while not done.wait(POLL_S):
+            if cancel.is_set():
+                raise Cancelled(CANCELLED)
+    except BaseException:
+        abort()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]  # type: ignore[no-any-return]

@@ -164,27 +164,18 @@ def _fields(score: Score | dict[str, Any] | None) -> dict[str, Any] | None:
 
 def format_score(score: Score | dict[str, Any] | None) -> str:
     """One line for people: ``72/100 consistent (colour 0.83, ...; driven by colour); flags``."""
-    score = _fields(score)
-    if not score:
+    fields = _fields(score)
+    if not fields:
         return "not scored"
-    if score.get("error"):
-        return f"not scored ({score['error']})"
-    total = score.get("total")
-    if total is None:
+    if fields.get("error"):
+        return f"not scored ({fields['error']})"
+    if fields.get("total") is None:
         return "no score (nothing to compare with)"
-    parts = ", ".join(f"{PART_NAMES.get(k, k)} {v:.2f}" for k, v in (score.get("parts") or {}).items())
-    driver = score.get("driver")
+    parts = ", ".join(f"{PART_NAMES.get(k, k)} {v:.2f}" for k, v in (fields.get("parts") or {}).items())
+    driver = fields.get("driver")
     if parts and driver:
         parts += f"; driven by {PART_NAMES.get(driver, driver)}"
-    text = f"{total}/100" + (f" {score['verdict']}" if score.get("verdict") else "")
-    text += f" ({parts})" if parts else ""
-    flags = [str(f) for f in score.get("flags") or []]
-    if flags:
-        text += "; " + "; ".join(flags)
-    judge = score.get("judge")
-    if isinstance(judge, dict) and judge.get("overall") is not None:
-        text += f"; judge {judge['overall']}/100"
-    return text
+    return _figure(fields) + (f" ({parts})" if parts else "") + _remarks(fields)
 
 
 def brief_score(score: Score | dict[str, Any] | None) -> str:
@@ -192,14 +183,20 @@ def brief_score(score: Score | dict[str, Any] | None) -> str:
 
     What ``show``, contact sheets and galleries print beside a picture: a number never goes alone.
     """
-    score = _fields(score)
-    if not isinstance(score, dict) or score.get("total") is None:
+    fields = _fields(score)
+    if not isinstance(fields, dict) or fields.get("total") is None:
         return "not scored"
-    text = f"{score['total']}/100" + (f" {score['verdict']}" if score.get("verdict") else "")
-    flags = [str(f) for f in score.get("flags") or []]
-    if flags:
-        text += "; " + "; ".join(flags)
-    judge = score.get("judge")
+    return _figure(fields) + _remarks(fields)
+
+
+def _figure(fields: dict[str, Any]) -> str:
+    return f"{fields['total']}/100" + (f" {fields['verdict']}" if fields.get("verdict") else "")
+
+
+def _remarks(fields: dict[str, Any]) -> str:
+    """The flags, then the judge's figure, each after a semicolon."""
+    text = "".join(f"; {flag}" for flag in fields.get("flags") or [])
+    judge = fields.get("judge")
     if isinstance(judge, dict) and judge.get("overall") is not None:
         text += f"; judge {judge['overall']}/100"
     return text
