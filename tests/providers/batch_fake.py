@@ -74,6 +74,8 @@ class Batch:
 class BatchFake:
     latency_s: float = 0.0
     limit: int = 1000  # requests in flight beyond this are answered 429
+    limited_first: int | None = None  # only the first N requests are held to ``limit`` (one burst)
+    received: int = 0
     retry_delay: str = "0.2s"
     polls_to_finish: int = 2
     expire: bool = False  # the next batch to finish expires instead
@@ -110,7 +112,9 @@ class BatchFake:
     # -- the routes -------------------------------------------------------------------------------
     def generate(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         with self.lock:
-            if self.in_flight >= self.limit:
+            self.received += 1
+            held = self.limited_first is None or self.received <= self.limited_first
+            if held and self.in_flight >= self.limit:
                 self.rate_limited += 1
                 return (
                     429,

@@ -73,6 +73,9 @@ def test_a_429_is_waited_out_once_for_every_job_and_is_no_failure(
     eng: Engine, fake: BatchFake, tmp_path: Path
 ) -> None:
     fake.latency_s, fake.limit, fake.retry_delay = 0.15, 2, "0.3s"
+    # One burst of 429s (the four jobs' first requests): a later probe upward meeting the limit
+    # again would be a second, rightful back-off, and would make the count depend on timing.
+    fake.limited_first = 4
     result = run_series(eng, "orange", load_scenes(scenes(tmp_path, 8)), series="street", jobs=4)
     assert len(result.rendered) == 8 and not result.failed
     assert fake.rate_limited >= 1 and result.stats is not None
