@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -116,11 +117,16 @@ def test_missing_parent_is_a_warning_not_an_error(engine: Engine, home: Home) ->
     build_session(engine)
     engine.reset("demo", checkpoint="first", into="child")
     assert check_session(engine.store, "child").ok
-    engine.delete("demo")
+    engine.reset("demo", checkpoint="first", into="other-child")
+    shutil.rmtree(engine.store.root / "demo")  # gone without a word: moved away, or removed by hand
     report = check_session(engine.store, "child")
     assert report.ok
-    assert any("not in this home" in w for w in report.warnings)
+    assert any("not in this home (deleted or moved)" in w for w in report.warnings)
     assert run_cli("check", "child").code == 0
+    build_session(engine, "demo-2")
+    engine.reset("demo-2", checkpoint="first", into="child-2")
+    engine.delete("demo-2")  # a delete through the engine leaves its date on the children
+    assert any("which was deleted on" in w for w in check_session(engine.store, "child-2").warnings)
 
 
 def test_pending_turn_is_reported(engine: Engine, home: Home) -> None:

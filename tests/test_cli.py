@@ -212,7 +212,11 @@ def test_plain_output_is_not_json(isolated_home: Path) -> None:
     out = run("new", "s")
     assert out.returncode == 0 and out.stdout.startswith("Created session 's'")
     out = run("send", "s", "hello", "--seed", "1")
-    assert out.returncode == 0 and out.stdout.startswith("Turn 1: ") and out.stdout.strip().endswith(".png")
+    first, reply = out.stdout.splitlines()
+    assert out.returncode == 0 and first.startswith("Turn 1: ") and first.endswith(".png")
+    assert reply.startswith("  Drawn offline (not an AI model)")  # the reply, under the line scripts read
+    out = run("send", "s", "riding a dragon")
+    assert out.stdout.splitlines()[-1].endswith("Not drawn: dragon.")
 
 
 # -- errors ----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from consistency_support import ORANGE, cli, png, refused
 
 from session_tui.engine import Engine
@@ -42,6 +43,36 @@ def test_new_warns_and_send_writes_nothing_without_a_key(isolated_home: Path, tm
     scenes.write_text("beach\npark\n")
     assert cli("series", "g", "--scenes", str(scenes)).code == 2
     assert tree_hash(isolated_home) == before
+    assert "#1" not in cli("show", "g").out
+
+
+def _noise(path: Path, side: int = 700) -> Path:
+    import random
+
+    from PIL import Image
+
+    rnd = random.Random(side)
+    Image.frombytes("RGB", (side, side), rnd.randbytes(side * side * 3)).save(path, format="PNG")
+    return path
+
+
+def test_a_request_over_budget_whatever_is_shrunk_writes_nothing(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """References travel with every turn: when even they, scaled to the floor, pass the budget,
+    the send is refused before a failed turn is written (here 20 kB against a noise picture)."""
+    (isolated_home / "config.toml").write_text(GEMINI + "request_budget_mb = 0.02\n")
+    monkeypatch.setenv("GEMINI_API_KEY", "k-test")
+    ref = _noise(tmp_path / "noise.png")
+    assert cli("new", "g", "--provider", "nano").code == 0
+    before = tree_hash(isolated_home)
+    line = refused(cli("send", "g", "beach", "--ref", str(ref)), 2)  # the reference is not even added
+    assert "do not fit in the 0.02 MB request budget" in line
+    assert tree_hash(isolated_home) == before
+    assert cli("refs", "add", "g", str(ref)).code == 0
+    before = tree_hash(isolated_home)
+    assert "request budget" in refused(cli("send", "g", "beach"), 2)
+    assert tree_hash(isolated_home) == before  # no failed turn
     assert "#1" not in cli("show", "g").out
 
 

@@ -27,11 +27,30 @@ def test_delete_asks_and_leaves_a_note_on_the_children(family: Engine) -> None:
     assert "add --yes" in refused(cli("delete", "mum"))  # stdin is no terminal here
     assert "mum" in family.store.names()
     run = cli("delete", "mum", "--yes")
-    assert run.code == 0 and "kid keep their lineage" in run.out
+    assert run.code == 0 and "kid keeps its lineage" in run.out
     assert family.store.names() == ["kid"]
     parent = family.load("kid").header.parent
     assert parent is not None and parent.session == "mum" and parent.parent_deleted_at is not None
     assert refused(cli("delete", "mum", "--yes"), 1).startswith("session-tui: No session named 'mum'")
+
+
+def test_a_deleted_parent_stays_deleted_when_its_name_is_used_again(family: Engine) -> None:
+    """The lineage note is read everywhere: a new 'mum' is not the kid's parent."""
+    from session_tui.engine.lineage_view import family_tree
+
+    assert cli("delete", "mum", "--yes").code == 0
+    family.new_session("mum")
+    check = cli("check", "kid")
+    assert check.code == 0 and "reset of 'mum', which was deleted on " in check.out
+    assert "<- mum (deleted)" in cli("list").out
+    assert "from mum (deleted) by reset" in cli("show", "kid").out
+    assert [s["parent_deleted"] for s in json.loads(cli("list", "--json").out) if s["name"] == "kid"] == [
+        True
+    ]
+    assert family_tree(family, "mum").children == [] and family_tree(family, "kid").name == "kid"
+    assert cli("rename", "mum", "dad").code == 0  # the new mum's rename does not move the kid's note
+    assert family.load("kid").header.parent.session == "mum"  # type: ignore[union-attr]
+    assert "kid" not in cli("delete", "dad", "--yes").out
 
 
 def test_delete_json(family: Engine) -> None:

@@ -226,9 +226,16 @@ def cmd_send(ctx: Context) -> int:
     doc = turn_json(sd, turn)  # the turn as stored: no need to read the whole session again
     left_out = [] if a.raw else engine.left_out_rules(engine.load(a.name, recent=1), a.prompt)
     doc["left_out_keep_rules"] = left_out
-    paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
-    _say(ctx, f"Turn {turn.index}: {paths}" + left_out_note(left_out), doc)
+    _say(ctx, turn_lines(sd, turn, f"Turn {turn.index}") + left_out_note(left_out), doc)
     return 0
+
+
+def turn_lines(sd: SessionPlace, turn: Turn, head: str) -> str:
+    """``head: path, ...`` and, below it, what the model (or the offline renderer) said, indented:
+    the first line stays the one a script reads, the reply is where "not drawn: ..." is told."""
+    paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
+    reply = "".join(f"\n  {line}" for line in (turn.reply_text or "").strip().splitlines() if line.strip())
+    return f"{head}: {paths}{reply}"
 
 
 def left_out_note(rules: list[str]) -> str:
@@ -256,9 +263,8 @@ def _redo(ctx: Context) -> int:
         )
     turn = ctx.engine.redo(a.name, a.redo)
     sd = ctx.engine.place(a.name)
-    paths = ", ".join(str(sd.image_path(i)) for i in turn.images)
     seed = f" (seed {turn.params.seed})" if turn.params.seed is not None else ""
-    _say(ctx, f"Turn {turn.index}, turn {a.redo} again{seed}: {paths}", turn_json(sd, turn))
+    _say(ctx, turn_lines(sd, turn, f"Turn {turn.index}, turn {a.redo} again{seed}"), turn_json(sd, turn))
     return 0
 
 
@@ -360,7 +366,7 @@ def cmd_list(ctx: Context) -> int:
             plural(s.turns, "turn"),
             plural(s.checkpoints, "checkpoint"),
             f"{s.modified_at:%Y-%m-%d %H:%M}",
-            f"<- {s.parent}" if s.parent else "",
+            f"<- {s.parent_shown}" if s.parent else "",
         ]
         for s in summaries
         if not s.error
@@ -403,7 +409,7 @@ def cmd_show(ctx: Context) -> int:
     print(printable(f"{h.name}  {h.provider} ({h.kind}, {h.model})  {sd.path}"))
     if h.parent:
         print(
-            f"  from {h.parent.session} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})"
+            f"  from {h.parent.source} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})"
         )
     print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
     if h.character.name:

@@ -80,7 +80,8 @@ def cmd_delete(ctx: Context) -> int:
         return 0
     print(f"Deleted session {a.name!r} ({place.path}).")
     if children:
-        print(f"  {', '.join(children)} keep their lineage, noting that {a.name!r} was deleted.")
+        whose = "keeps its" if len(children) == 1 else "keep their"
+        print(f"  {', '.join(children)} {whose} lineage, noting that {a.name!r} was deleted.")
     return 0
 
 

@@ -254,6 +254,11 @@ class Lineage(Model):
     )
     moved_from: str | None = Field(None, description="The profile the source used, when this one moved on.")
 
+    @property
+    def source(self) -> str:
+        """The parent's name as shown, marked when it was deleted (a new session may reuse the name)."""
+        return f"{self.session} (deleted)" if self.parent_deleted_at else self.session
+
 
 class Turn(Model):
     """One request and its answer."""

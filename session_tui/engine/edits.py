@@ -7,21 +7,31 @@ from typing import Any
 
 from session_tui.domain.model import CharacterSpec, GenerationParams, Session, SessionHeader, make
 from session_tui.engine.base import EngineBase
-from session_tui.engine.refs import RefInput, read_ref, store_ref
+from session_tui.engine.refs import ReadRef, RefInput, read_ref, store_ref
 from session_tui.errors import InvalidInput
 from session_tui.store.atomic import storage_errors
+from session_tui.store.sessions import SessionDir
 
 
 class HeaderEdits(EngineBase):
     """Part of Engine. Each edit runs under the session lock and saves the header atomically."""
 
-    def add_references(self, name: str, refs: Iterable[RefInput]) -> Session:
+    def add_references(
+        self,
+        name: str,
+        refs: Iterable[RefInput],
+        before_store: Callable[[SessionDir, SessionHeader, list[ReadRef]], None] | None = None,
+    ) -> Session:
+        """Add ``refs``; ``before_store`` may refuse them (raise) once they are read, before anything
+        is written."""
         sd = self.session_dir(name)
         refs = list(refs)
         loaded = [(r, read_ref(r)) for r in refs]
         with sd.lock():
             header = sd.read_header()
             self.check_ref_count(self.provider(header.provider), len(header.references) + len(refs))
+            if before_store is not None:
+                before_store(sd, header, [read for _, read in loaded])
             known = {r.sha256 for r in header.references}
             for r, read in loaded:
                 ref = store_ref(sd, r, read)

@@ -55,14 +55,15 @@ class LifecycleOps(EngineBase):
     """Part of Engine: deleting, renaming, archiving and importing whole sessions."""
 
     def children(self, name: str) -> list[str]:
-        """The sessions whose lineage names ``name`` as their parent."""
+        """The sessions whose lineage names ``name`` as their parent (not a deleted one of that name)."""
         out = []
         for other in self.store.names():
             try:
                 header = SessionDir(self.store.root / other).read_header()
             except SessionTuiError:
                 continue  # a damaged session is 'check's business, not a reason to refuse
-            if header.parent is not None and header.parent.session == name:
+            parent = header.parent
+            if parent is not None and parent.session == name and parent.parent_deleted_at is None:
                 out.append(other)
         return out
 
@@ -101,7 +102,7 @@ class LifecycleOps(EngineBase):
         sd = self.session_dir(name)
         with sd.lock():
             header = sd.read_header()
-            if header.parent is None or header.parent.session != parent:
+            if header.parent is None or header.parent.session != parent or header.parent.parent_deleted_at:
                 return  # changed meanwhile
             header = header.model_copy(update={"parent": change(header)})  # type: ignore[operator]
             sd.write_header(SessionHeader.model_validate(header.model_dump()))
@@ -121,7 +122,7 @@ class LifecycleOps(EngineBase):
         names = [self.session_dir(name).name]
         while with_parents:
             header = self.session_dir(names[-1]).read_header()
-            parent = header.parent.session if header.parent else None
+            parent = header.parent.session if header.parent and not header.parent.parent_deleted_at else None
             if parent is None or parent in names or not self.store.exists(parent):
                 break
             names.append(parent)

@@ -48,13 +48,13 @@ def family_tree(engine: Engine, name: str) -> FamilyNode:
     if name not in summaries:
         engine.load(name, 1)  # raises the engine's own "no such session" refusal
     root, seen = name, {name}
-    while (parent := summaries[root].parent) and parent in summaries and parent not in seen:
+    while (parent := summaries[root].parent_link) and parent in summaries and parent not in seen:
         root = parent
         seen.add(root)
     children: dict[str, list[str]] = {}
     for s in summaries.values():
-        if s.parent:
-            children.setdefault(s.parent, []).append(s.name)
+        if s.parent_link:
+            children.setdefault(s.parent_link, []).append(s.name)
 
     def build(node_name: str, visited: set[str]) -> FamilyNode:
         summary = summaries[node_name]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from session_tui.domain.model import ReferenceImage
+from session_tui.domain.model import ImageRef, ReferenceImage
 from session_tui.errors import InvalidInput
-from session_tui.media.images import inspect_image, verify_decodes
+from session_tui.media.images import ImageInfo, inspect_image, verify_decodes
 from session_tui.media.userfiles import read_user_file
 from session_tui.store.sessions import SessionDir
 
@@ -41,14 +42,25 @@ class ReadRef:
 
     data: bytes
     small: Any
+    info: ImageInfo
+
+    def bytes_of(self, _ref: ImageRef) -> bytes:
+        """A loader for ``InputImage``: the bytes already read."""
+        return self.data
+
+    def image_ref(self) -> ImageRef:
+        """The reference as it would be stored (before any EXIF turn), without storing it."""
+        sha = hashlib.sha256(self.data).hexdigest()
+        i = self.info
+        return ImageRef(sha256=sha, mime=i.mime, width=i.width, height=i.height, size_bytes=len(self.data))
 
 
 def read_ref(ref: RefInput) -> ReadRef:
     data = read_user_file(ref.path, "Reference image")
     # Check every image before any is stored, so one bad file refuses the command with nothing written.
     what = f"Reference {ref.path.name!r}"
-    inspect_image(data, what)
-    return ReadRef(data, verify_decodes(data, what, small=True))
+    info = inspect_image(data, what)
+    return ReadRef(data, verify_decodes(data, what, small=True), info)
 
 
 def store_ref(sd: SessionDir, ref: RefInput, read: ReadRef) -> ReferenceImage:

@@ -19,7 +19,7 @@ from session_tui.domain.prompting import assemble, touched_rules
 from session_tui.domain.records import RequestInfo, Score, SeriesMark, Usage
 from session_tui.domain.wording import plural
 from session_tui.engine.edits import HeaderEdits
-from session_tui.engine.refs import RefInput
+from session_tui.engine.refs import ReadRef, RefInput
 from session_tui.errors import (
     Cancelled,
     InvalidInput,
@@ -97,8 +97,15 @@ class TurnOps(HeaderEdits):
             current = self.session_dir(name).read_header()
             early = self.provider(current.provider)
             self.check_ready(early)
-            self.check_params(early, current.params.merged(**param_changes))
-            self.add_references(name, refs)
+            params = current.params.merged(**param_changes)
+            self.check_params(early, params)
+
+            def fits(sd: SessionDir, header: SessionHeader, new: list[ReadRef]) -> None:
+                images = [InputImage(r, sd.blobs.read) for r in header.references]
+                images += [InputImage(read.image_ref(), read.bytes_of) for read in new]
+                early.preflight(GenerationRequest(prompt=prompt, params=params, references=images))
+
+            self.add_references(name, refs, before_store=fits)
         sd, header, provider, turn, request = self._begin(
             name,
             prompt,
@@ -160,6 +167,7 @@ class TurnOps(HeaderEdits):
             )
             if series is not None:
                 request.history = []  # a series scene is a fresh picture from the references, not an edit
+            provider.preflight(request)  # over budget whatever is condensed: refused, nothing written
             turn.input_images = [r.sha256 for r in request.references] + [
                 img.sha256 for h in request.history[-1:] for img in h.images
             ]

@@ -160,6 +160,7 @@ def summary_json(s: SessionSummary, cost: Cost | None = None) -> dict[str, Any]:
         "checkpoints": s.checkpoints,
         "modified_at": s.modified_at.isoformat(),
         "parent": s.parent,
+        "parent_deleted": s.parent_deleted,
         "error": s.error,
         "cost": cost.as_json() if cost is not None else None,
     }

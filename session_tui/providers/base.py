@@ -137,6 +137,10 @@ class Provider(ABC):
     def generate(self, request: GenerationRequest) -> GenerationResult:
         """Make the image(s). Raise ProviderError with a sentence when it cannot."""
 
+    def preflight(self, request: GenerationRequest) -> None:
+        """Refuse (InvalidInput), before the turn is written, a request that can only fail."""
+        return None  # a kind that sends nothing over a network has nothing to know in advance
+
     def check(self) -> str:
         """One cheap request; a sentence saying what works. Raise ProviderError if nothing does."""
         return f"{self.name}: nothing to check for kind {self.kind}."

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from session_tui.config import Profile
-from session_tui.errors import ConfigError, ProviderError, SessionTuiError
+from session_tui.errors import ConfigError, InvalidInput, ProviderError, SessionTuiError
 from session_tui.paths import Home
 from session_tui.providers.base import Capabilities, GenerationRequest, GenerationResult, InputImage, Provider
-from session_tui.providers.budget import OPENAI_MIMES, Prepared, fit
+from session_tui.providers.budget import OPENAI_MIMES, PER_IMAGE_OVERHEAD, Prepared, b64_len, fit
 from session_tui.providers.catalog import Family, capabilities_for, family, host_of
 from session_tui.providers.errors import Where, from_sdk, redact, redact_error
 from session_tui.providers.input_cache import InputCache
@@ -109,6 +109,25 @@ class NetworkProvider(Provider):
 
     def budget_bytes(self) -> int:
         return int(self.profile.request_budget_mb * 1_000_000)
+
+    def preflight(self, request: GenerationRequest) -> None:
+        """The prompt and the references travel with every turn whatever else is condensed, so if
+        even they cannot be fitted into the budget the send can only fail: say so before a failed
+        turn is written. Only a request near its budget decodes anything here."""
+        inputs = [(img, "reference") for img in request.references]
+        fixed = len(request.prompt.encode())
+        if (
+            fixed + sum(b64_len(i.ref.size_bytes) + PER_IMAGE_OVERHEAD for i, _ in inputs)
+            <= self.budget_bytes()
+        ):
+            return
+        try:
+            self.fit(inputs, fixed, request)
+        except ProviderError as exc:
+            raise InvalidInput(exc.message) from None
+        finally:
+            for img, _ in inputs:
+                img.release()
 
     def key_hint(self) -> str:
         """Where the key came from (never the key), for a refused-key sentence."""

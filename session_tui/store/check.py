@@ -294,6 +294,13 @@ def _check_parent(store: Store, header: SessionHeader, report: CheckReport) -> N
         )
         return
     what = f"{parent.kind} of {parent.session!r}"
+    if parent.parent_deleted_at is not None:
+        # Whatever is stored under that name now is another session: nothing to compare with.
+        report.warnings.append(
+            f"this session is a {what}, which was deleted on {parent.parent_deleted_at:%Y-%m-%d %H:%M} UTC; "
+            "the lineage is kept as a record"
+        )
+        return
     if not (store.root / parent.session / HEADER).is_file():
         report.warnings.append(
             f"this session is a {what}, which is not in this home (deleted or moved); "

@@ -282,6 +282,16 @@ class SessionSummary:
     modified_at: datetime
     parent: str | None
     error: str | None = None
+    parent_deleted: bool = False  # the parent was deleted: a session of that name now is another one
+
+    @property
+    def parent_link(self) -> str | None:
+        """The parent this session's family joins to, or None when it has none (or it was deleted)."""
+        return None if self.parent_deleted else self.parent
+
+    @property
+    def parent_shown(self) -> str:
+        return f"{self.parent} (deleted)" if self.parent and self.parent_deleted else self.parent or ""
 
 
 class Store:
@@ -339,6 +349,7 @@ class Store:
                         len(s.checkpoints),
                         sd.modified_at(),
                         s.header.parent.session if s.header.parent else None,
+                        parent_deleted=bool(s.header.parent and s.header.parent.parent_deleted_at),
                     )
                 )
             except (CorruptSession, NotFound) as exc:

@@ -24,7 +24,7 @@ from session_tui.tui.screens.new_session import NewSessionScreen, NewSessionValu
 def lineage(summary: SessionSummary, children: list[str]) -> str:
     parts = []
     if summary.parent:
-        parts.append(f"← {summary.parent}")
+        parts.append(f"← {summary.parent_shown}")
     if children:
         parts.append("→ " + ", ".join(children))
     return "  ".join(parts)
@@ -125,8 +125,8 @@ Every saved session: its provider and model, turns, checkpoints, last change and
         query = self.query_one("#filter", Input).value
         children: dict[str, list[str]] = {}
         for s in self.summaries:
-            if s.parent:
-                children.setdefault(s.parent, []).append(s.name)
+            if s.parent_link:
+                children.setdefault(s.parent_link, []).append(s.name)
         shown = [s for s in self.summaries if matches(s, query)]
         rows = [row_of(s, children.get(s.name, [])) for s in shown]
         # Widths are set from the rows rather than left to DataTable, which settles them later.

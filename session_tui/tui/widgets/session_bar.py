@@ -62,7 +62,7 @@ threshold (config `reset_threshold`) it suggests a reset by promotion: **ctrl+r*
             line.append(f" {label}: no key, no network ", "bold black on yellow")
         if h.parent:
             line.append(
-                f" · from {h.parent.session} "
+                f" · from {h.parent.source} "
                 f"({h.parent.kind}, {h.parent.checkpoint or f'turn {h.parent.turn}'})",
                 "dim",
             )
