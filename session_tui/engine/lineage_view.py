@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from session_tui.domain.model import ImageRef, Lineage
+from session_tui.domain.model import ImageRef, Lineage, Session
 from session_tui.errors import SessionTuiError
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class FamilyNode:
     turns: int = 0
     checkpoints: int = 0
     error: str | None = None
-    picture: ImageRef | None = None  # the newest checkpoint's image, else the newest picture
+    picture: ImageRef | None = None  # see _picture_of
     children: list[FamilyNode] = field(default_factory=list)
 
     def walk(self) -> list[FamilyNode]:
@@ -37,6 +37,20 @@ def edge_text(parent: Lineage) -> str:
             f" (turn {parent.turn})" if parent.turn else ""
         )
     return f"reset from turn {parent.turn}"
+
+
+def _picture_of(session: Session) -> ImageRef | None:
+    """The newest checkpoint, else the newest picture, else (a reset not sent yet) the image it
+    was promoted from, else any reference: the picture that says what the session is."""
+    if session.checkpoints:
+        return session.checkpoints[-1].image
+    last = session.last_image_turn()
+    if last is not None:
+        return last.images[0]
+    refs = session.header.references
+    parent = session.header.parent
+    promoted = [r for r in refs if parent is not None and r.sha256 == parent.image_sha256]
+    return (promoted or refs or [None])[0]
 
 
 def family_tree(engine: Engine, name: str) -> FamilyNode:
@@ -68,15 +82,41 @@ def family_tree(engine: Engine, name: str) -> FamilyNode:
                 node.error = exc.message
             else:
                 node.edge = edge_text(session.header.parent) if session.header.parent else ""
-                last = session.last_image_turn()
-                node.picture = (
-                    session.checkpoints[-1].image
-                    if session.checkpoints
-                    else (last.images[0] if last else None)
-                )
+                node.picture = _picture_of(session)
         for child in sorted(children.get(node_name, [])):
             if child not in visited:
                 node.children.append(build(child, visited | {child}))
         return node
 
     return build(root, {root})
+
+
+@dataclass
+class FamilyRow:
+    """A session of the family as one row of the drawn tree: the guides left of its picture.
+
+    ``first`` is the guide on the row's first line (``├─● ``), ``rest`` the one on its other lines,
+    which carries the lines down to the siblings below and to the row's own children.
+    """
+
+    node: FamilyNode
+    depth: int
+    first: str
+    rest: str
+
+
+def family_rows(root: FamilyNode) -> list[FamilyRow]:
+    """The tree flattened top to bottom, each row with its guides (two columns a level): a child's
+    ``├─`` sits under its parent's ``●``, so the lines join whatever the row's height."""
+    rows: list[FamilyRow] = []
+
+    def visit(node: FamilyNode, prefix: str, depth: int, last: bool) -> None:
+        join_first, join_rest = ("", "") if depth == 0 else (("└─", "  ") if last else ("├─", "│ "))
+        first = f"{prefix}{join_first}● "
+        rest = f"{prefix}{join_rest}{'│ ' if node.children else '  '}"
+        rows.append(FamilyRow(node, depth, first, rest))
+        for i, child in enumerate(node.children):
+            visit(child, prefix + join_rest, depth + 1, i == len(node.children) - 1)
+
+    visit(root, "", 0, True)
+    return rows

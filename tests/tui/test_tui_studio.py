@@ -6,6 +6,7 @@ from pathlib import Path
 
 from conftest import GatedProvider, eventually, factory, notifications, offline_session, settle
 from textual import events
+from textual.widgets import Static
 
 from session_tui.domain.model import CharacterSpec
 from session_tui.engine import Engine
@@ -14,6 +15,7 @@ from session_tui.tui.screens.compare import ComparePanel, CompareScreen
 from session_tui.tui.screens.gallery import GalleryCard, GalleryScreen
 from session_tui.tui.screens.lineage import LineageScreen
 from session_tui.tui.screens.session import SessionScreen
+from session_tui.tui.widgets.image_slot import ImageSlot
 from session_tui.tui.widgets.param_bar import ParamBar
 from session_tui.tui.widgets.prompt_input import PromptInput
 from session_tui.tui.widgets.turn_view import prompt_text, seed_text
@@ -101,10 +103,17 @@ async def test_lineage_opens_a_child(engine: Engine, make_app) -> None:
         await pilot.press("f6")
         await settle(pilot)
         assert isinstance(app.screen, LineageScreen)
-        tree = app.screen.query_one("#lineage-tree")
-        labels = [str(n.label) for n in tree.root.children[0].children]
-        assert any("daughter" in label and "reset from checkpoint" in label for label in labels)
-        assert any("son" in label and "fork at turn 1" in label for label in labels)
+        rows = app.screen.rows()
+        assert [r.node.name for r in rows] == ["mother", "daughter", "son"]
+        labels = [str(r.query_one(".lineage-label", Static).render()) for r in rows]
+        assert "daughter" in labels[1] and "reset from checkpoint cp1" in labels[1]
+        assert "son" in labels[2] and "fork at turn 1" in labels[2]
+        assert [r.row.first for r in rows] == ["● ", "├─● ", "└─● "]  # the son's line ends the tree
+        # every session with a picture has its thumbnail in its row, not only the highlighted one
+        thumbs = [r.query(ImageSlot) for r in rows]
+        assert all(len(t) == 1 for t in thumbs)
+        promoted = engine.load("mother").checkpoints[0].image.sha256
+        assert thumbs[1].first().ref.sha256 == promoted  # a reset not sent yet: its promoted image
         await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(app.screen, SessionScreen)

@@ -10,26 +10,53 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
-from textual.widgets.tree import TreeNode
+from textual.widgets import Footer, Header, ListItem, ListView, Static
 
 from session_tui.domain.wording import plural
-from session_tui.engine.lineage_view import FamilyNode, family_tree
+from session_tui.engine.lineage_view import FamilyNode, FamilyRow, family_rows, family_tree
 from session_tui.tui.screens.base import PaletteCommand, engine_of, run_engine
 from session_tui.tui.widgets.image_slot import ImageSlot
 
 LINEAGE_BOX = 512
+THUMB_BOX = 96  # a row's thumbnail: four terminal lines tall, so this is plenty of pixels
+ROW_LINES = 4  # as tall as a row's thumbnail, in .lineage-row's CSS
 
 
 def node_label(node: FamilyNode, current: str) -> Text:
-    text = Text(node.name, "bold reverse" if node.name == current else "bold")
+    """The row's text: the name (reversed for the session the screen was opened from), its counts
+    and the edge that made it, each on its own line so a narrow tree still shows them."""
+    text = Text(node.name, "bold reverse" if node.name == current else "bold", no_wrap=True)
     if node.error:
-        text.append(f" · damaged: {node.error}", "red")
+        text.append(f"\ndamaged: {node.error}", "red")
     else:
-        text.append(f" · {plural(node.turns, 'turn')} · {node.checkpoints} ★", "dim")
+        text.append(f"\n{plural(node.turns, 'turn')} · {node.checkpoints} ★", "dim")
     if node.edge:
-        text.append(f"  ← {node.edge}", "italic")
+        text.append(f"\n← {node.edge}", "italic")
     return text
+
+
+class FamilyRowItem(ListItem):
+    """One session of the family: the tree's guides, its thumbnail and its label."""
+
+    def __init__(self, row: FamilyRow, current: str) -> None:
+        super().__init__(classes="lineage-row")
+        self.row = row
+        self.current = current
+
+    @property
+    def node(self) -> FamilyNode:
+        return self.row.node
+
+    def compose(self) -> ComposeResult:
+        guides = "\n".join([self.row.first, *[self.row.rest] * (ROW_LINES - 1)])
+        with Horizontal():
+            yield Static(guides, classes="lineage-guides")
+            with Vertical(classes="lineage-thumb"):
+                if self.node.picture is not None:
+                    yield ImageSlot(self.node.name, self.node.picture, box=THUMB_BOX)
+                else:
+                    yield Static("no picture", classes="picture-note")
+            yield Static(node_label(self.node, self.current), classes="lineage-label")
 
 
 class LineageScreen(Screen[str | None]):
@@ -38,10 +65,11 @@ class LineageScreen(Screen[str | None]):
     HELP = """
 ## Lineage
 The family of this session: the oldest ancestor still stored at the top, and under each session
-the sessions made from it, each edge naming how (reset from checkpoint cp2, fork at turn 3). The
-highlighted session's picture (its newest checkpoint, else its newest image) is shown beside.
+the sessions made from it, each edge naming how (reset from checkpoint cp2, fork at turn 3). Each
+row shows the session's picture (its newest checkpoint, else its newest image); the highlighted
+session's picture is shown large beside.
 
-- **Up/Down** move, **Left/Right** fold and unfold; **Enter** opens the highlighted session.
+- **Up/Down** move; **Enter** opens the highlighted session.
 - **Esc** goes back.
 """
 
@@ -57,9 +85,7 @@ highlighted session's picture (its newest checkpoint, else its newest image) is 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="lineage-body"):
-            tree: Tree[FamilyNode] = Tree("family", id="lineage-tree")
-            tree.show_root = False
-            yield tree
+            yield ListView(id="lineage-tree")
             with Vertical(id="lineage-picture"):
                 yield Static("", id="lineage-caption")
                 yield Vertical(id="lineage-frame")
@@ -71,41 +97,36 @@ highlighted session's picture (its newest checkpoint, else its newest image) is 
         run_engine(self, lambda: family_tree(engine, name), self._loaded)
 
     def _loaded(self, root: FamilyNode) -> None:
-        tree = self.query_one("#lineage-tree", Tree)
-        tree.clear()
-        current: TreeNode[FamilyNode] | None = None
+        self.run_worker(self._fill(root), group="lineage", exclusive=True)
 
-        def add(parent: TreeNode[FamilyNode], node: FamilyNode) -> None:
-            nonlocal current
-            branch = parent.add(node_label(node, self.session_name), data=node, expand=True)
-            if node.name == self.session_name:
-                current = branch
-            for child in node.children:
-                add(branch, child)
-            if not node.children:
-                branch.allow_expand = False
-
-        add(tree.root, root)
+    async def _fill(self, root: FamilyNode) -> None:
+        rows = family_rows(root)
+        tree = self.query_one("#lineage-tree", ListView)
+        await tree.clear()
+        await tree.extend(FamilyRowItem(row, self.session_name) for row in rows)
         tree.focus()
-        if current is not None:
-            tree.move_cursor(current)
+        here = next((i for i, r in enumerate(rows) if r.node.name == self.session_name), 0)
+        tree.index = here
 
-    @on(Tree.NodeHighlighted, "#lineage-tree")
-    def _highlighted(self, event: Tree.NodeHighlighted[FamilyNode]) -> None:
-        node = event.node.data
+    @on(ListView.Highlighted, "#lineage-tree")
+    def _highlighted(self, event: ListView.Highlighted) -> None:
         frame = self.query_one("#lineage-frame", Vertical)
         frame.remove_children()
-        if node is None:
+        if not isinstance(event.item, FamilyRowItem):
             return
+        node = event.item.node
         self.query_one("#lineage-caption", Static).update(Text(node.name, "bold"))
         if node.picture is not None:
             frame.mount(ImageSlot(node.name, node.picture, box=LINEAGE_BOX, classes="lineage-image"))
         else:
             frame.mount(Static("No picture yet.", classes="picture-note"))
 
+    def rows(self) -> list[FamilyRowItem]:
+        return list(self.query(FamilyRowItem))
+
     def highlighted(self) -> FamilyNode | None:
-        node = self.query_one("#lineage-tree", Tree).cursor_node
-        return node.data if node is not None else None
+        item = self.query_one("#lineage-tree", ListView).highlighted_child
+        return item.node if isinstance(item, FamilyRowItem) else None
 
     def action_open(self) -> None:
         node = self.highlighted()
