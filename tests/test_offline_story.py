@@ -231,6 +231,8 @@ def test_the_reply_lists_what_it_could_not_draw(provider: OfflineProvider) -> No
     assert "beach at sunset" in reply(provider, "on the beach at sunset")
     assert "Not drawn: sunset." in reply(provider, "in the kitchen at sunset")  # no sky indoors
     assert "Not drawn" not in reply(provider, "make the hoodie brighter")
+    # another language's function words are not objects; its accented words stay whole
+    assert reply(provider, "avec un dragon et une écharpe").endswith("Not drawn: dragon, écharpe.")
 
 
 def test_send_through_the_cli_is_deterministic_and_names_what_it_drew(isolated_home: Path) -> None:

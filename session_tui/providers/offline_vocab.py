@@ -208,6 +208,13 @@ NEEDS_NOTHING = frozenset(
             "colour color shade tone bit slightly lot plain simple wave waves jump jumps run runs dance",
             "dances laugh laughs sing sings sleep sleeps think talk point clap hug hugs greet say says hello",
             "smile camera viewer",
+            # Function words of the languages a spec is most often written in besides English: the
+            # renderer reads none of them, so only their content words are worth naming as not drawn.
+            "le la les un une des du de au aux et ou avec sans dans sur sous pour par chez est sont",
+            "el los las unos unas del al y o con sin en sobre bajo para por es son una",
+            "der die das ein eine einen dem den des und oder mit ohne im auf unter für ist sind",
+            "il lo gli uno della dello con senza nel sul per sono una di da e o",
+            "os um uma dos das do da em no na com sem sobre para são",
         )
     ).split()
 )

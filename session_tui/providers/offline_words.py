@@ -269,7 +269,7 @@ def not_drawn(look: Look, prompt: str) -> list[str]:
     """The prompt's words the renderer drew nothing for, in order: unknown nouns, light indoors."""
     r = read(prompt)
     out: list[str] = []
-    for m in re.finditer(r"[a-z]+(?:'[a-z]+)?", prompt.lower()):
+    for m in re.finditer(r"[a-zà-öø-ÿœæß]+(?:'[a-z]+)?", prompt.lower()):
         word = m.group()
         if r.known.intersection(range(m.start(), m.end())) or len(word) < 3:
             continue
