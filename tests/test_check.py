@@ -198,3 +198,16 @@ def test_check_all_reports_each_session(engine: Engine, home: Home) -> None:
     assert "good: ok" in r.out and "bad: 1 error" in r.out
     doc = json.loads(run_cli("check", "--json").out)
     assert {s["name"]: s["ok"] for s in doc["sessions"]} == {"good": True, "bad": False}
+
+
+def test_a_checkpoint_edited_is_not_reported_but_one_id_for_two_pictures_is(engine: Engine) -> None:
+    build_session(engine)  # cp1 'first' on turn 1
+    assert run_cli("approve", "demo", "--turn", "1", "--label", "better", "--note", "n").code == 0
+    report = check_session(engine.store, "demo")
+    assert report.ok and not any("cp1" in w for w in report.warnings), report.warnings
+    session = engine.load("demo")
+    other = session.checkpoints[0].model_copy(update={"turn": 2, "image": session.turns[1].images[0]})
+    with (engine.store.root / "demo" / "journal.jsonl").open("ab") as f:
+        f.write(encode("checkpoint", other.model_dump(mode="json")))
+    warnings = check_session(engine.store, "demo").warnings
+    assert any("checkpoint id cp1 names two pictures" in w for w in warnings), warnings

@@ -60,7 +60,7 @@ def test_refs_add_role_list_and_remove(engine: Engine, tmp_path: Path) -> None:
         "refs", "add", "s", str(png(tmp_path / "front.png")), "--role", "front", "--label", "model sheet"
     )
     assert run.code == 0, run.err
-    assert "as a front reference" in run.out and "model sheet" in run.out
+    assert "as a reference (role: front)" in run.out and "model sheet" in run.out
     sha = engine.load("s").header.references[0].sha256
     again = cli("refs", "add", "s", str(tmp_path / "front.png"))
     assert again.code == 0 and "already a reference" in again.out
@@ -74,9 +74,15 @@ def test_refs_add_role_list_and_remove(engine: Engine, tmp_path: Path) -> None:
         ("style", "style"),
     ]
     assert doc["advice"] == []
-    assert cli("refs", "remove", "s", sha[:10]).code == 0
+    removed = cli("refs", "remove", "s", sha[:10])
+    assert removed.code == 0 and "its image was removed from the session's store" in removed.out
+    assert not any(engine.store.root.joinpath("s", "blobs").rglob(f"{sha}*"))  # nothing left for check
     assert [r.sha256 for r in engine.load("s").header.references] == [other]
     assert "No reference shows the character" in cli("refs", "list", "s").err
+    engine.send("s", "on the beach", seed=1)  # drawn from the style reference
+    kept = cli("refs", "remove", "s", other[:10])
+    assert "its image stays in the session's store (turn 1 uses it)" in kept.out
+    assert "PATH=LABEL" in refused(cli("refs", "add", "s", f"{tmp_path / 'front.png'}=sheet"))
 
 
 def test_refs_refuses_unknown_roles_hashes_and_too_many(engine: Engine, tmp_path: Path) -> None:

@@ -134,14 +134,21 @@ def cmd_list(ctx: Context) -> int:
 
 def cmd_add(ctx: Context) -> int:
     from session_tui.engine import RefInput
+    from session_tui.errors import InvalidInput
 
     a = ctx.args
+    left, sep, _ = a.path.rpartition("=")
+    if sep and not Path(a.path).exists() and Path(left).exists():
+        raise InvalidInput(
+            f"'refs add' takes the label as --label and the role as --role, not PATH=LABEL: "
+            f"session-tui refs add {a.name} {left} --label ..."
+        )
     before = {r.sha256 for r in ctx.engine.load(a.name).header.references}
     after = ctx.engine.add_references(a.name, [RefInput(Path(a.path), a.label.strip(), a.role)])
     added = [r for r in after.header.references if r.sha256 not in before]
     session, advice = advice_for(ctx, a.name)
     message = (
-        f"Added {added[0].sha256[:12]} as a {added[0].role} reference."
+        f"Added {added[0].sha256[:12]} as a reference (role: {added[0].role})."
         if added
         else f"{a.path} is already a reference of {a.name!r}; nothing changed."
     )
@@ -175,17 +182,22 @@ def cmd_role(ctx: Context) -> int:
 
     ctx.engine.update_header(a.name, change)
     session, advice = advice_for(ctx, a.name)
-    return _finish(ctx, session, advice, f"Reference {a.hash[:12]} is now a {a.role} reference.")
+    return _finish(ctx, session, advice, f"Reference {a.hash[:12]} now has the role {a.role}.")
 
 
 def cmd_remove(ctx: Context) -> int:
     a = ctx.args
     chosen = _one(ctx.engine.load(a.name).header, a.name, a.hash)
-    ctx.engine.remove_reference(a.name, chosen.sha256)
-    session, advice = advice_for(ctx, a.name)
-    return _finish(
-        ctx,
-        session,
-        advice,
-        f"Removed reference {chosen.sha256[:12]} from {a.name!r}; its image stays in the session's store.",
+    after = ctx.engine.remove_reference(a.name, chosen.sha256)
+    users = sorted(
+        {t.index for t in after.turns if chosen.sha256 in t.input_images or chosen in t.images}
+        | {cp.turn for cp in after.checkpoints if cp.image.sha256 == chosen.sha256}
     )
+    which = f"turn {users[0]} uses" if len(users) == 1 else f"turns {', '.join(map(str, users))} use"
+    fate = (
+        f"its image stays in the session's store ({which} it)"
+        if users
+        else "its image was removed from the session's store"
+    )
+    session, advice = advice_for(ctx, a.name)
+    return _finish(ctx, session, advice, f"Removed reference {chosen.sha256[:12]} from {a.name!r}; {fate}.")

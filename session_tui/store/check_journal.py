@@ -62,9 +62,12 @@ def check_journal(
                 turns[turn.index] = turn
             elif type_ == "checkpoint":
                 cp = Checkpoint.model_validate(payload)
-                if cp.id in checkpoints:
+                earlier = checkpoints.get(cp.id)
+                # A new label or note for the same picture is recorded as a later record: an edit.
+                if earlier is not None and (earlier.turn, earlier.image) != (cp.turn, cp.image):
                     report.warnings.append(
-                        f"checkpoint id {cp.id} appears twice; the later record (line {line.number}) wins"
+                        f"checkpoint id {cp.id} names two pictures; "
+                        f"the later record (line {line.number}) wins"
                     )
                 checkpoints[cp.id] = cp
             else:
