@@ -75,4 +75,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    import argparse
+
+    # No options: --help only says what running it does (it replaces the sessions in sessions/).
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     main()
