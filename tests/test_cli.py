@@ -217,6 +217,7 @@ def test_plain_output_is_not_json(isolated_home: Path) -> None:
     assert reply.startswith("  Drawn offline (not an AI model)")  # the reply, under the line scripts read
     out = run("send", "s", "riding a dragon")
     assert out.stdout.splitlines()[-1].endswith("Not drawn: dragon.")
+    assert "  params: 1:1 1K seed random" in run("show", "s").stdout.splitlines()
 
 
 # -- errors ----------------------------------------------------------------------------------------

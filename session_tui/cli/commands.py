@@ -411,7 +411,8 @@ def cmd_show(ctx: Context) -> int:
         print(
             f"  from {h.parent.source} by {h.parent.kind} ({h.parent.checkpoint or f'turn {h.parent.turn}'})"
         )
-    print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed={h.params.seed}")
+    seed = "random" if h.params.seed is None else h.params.seed  # as the TUI's Seed field says it
+    print(f"  params: {h.params.aspect_ratio} {h.params.image_size} seed {seed}")
     if h.character.name:
         print(printable(f"  character: {h.character.name}"))
     for r in h.references:
