@@ -22,10 +22,16 @@ from session_tui.tui.screens.confirm import ConfirmScreen
 from session_tui.tui.screens.export import ExportScreen, ExportValues
 from session_tui.tui.screens.form import TextFormScreen
 from session_tui.tui.screens.image_view import ImageViewScreen
-from session_tui.tui.screens.promote import PromoteScreen, PromoteValues
+from session_tui.tui.screens.promote import ForkScreen, PromoteScreen, PromoteValues
 from session_tui.tui.screens.session_state import SessionState
 from session_tui.tui.widgets.checkpoints import CheckpointsPanel
 from session_tui.tui.widgets.references import ReferencesPanel
+
+
+def moved_to(picked: str, current: str) -> str | None:
+    """The profile to give the engine: only one the user changed to, so an unchanged form asks
+    for no move (and a profile removed from config.toml since is not looked up)."""
+    return picked if picked != current else None
 
 
 class SessionActions(Screen[None]):
@@ -135,11 +141,20 @@ class SessionActions(Screen[None]):
                 turn=turn.index if turn else None,
                 into=v.into or None,
                 keep=v.keep,
+                provider=moved_to(v.provider, header.provider),
             )
 
         self.app.push_screen(
             PromoteScreen(
-                name, what, image, header.references, header.character, engine.free_name(name, "r"), reset
+                name,
+                what,
+                image,
+                header.references,
+                header.character,
+                engine.free_name(name, "r"),
+                reset,
+                profiles=engine.config.profile_names(),
+                provider=header.provider,
             ),
             self._land,
         )
@@ -153,17 +168,19 @@ class SessionActions(Screen[None]):
             self.notify("There is no turn to fork from yet.", severity="warning")
             return
         engine, name = engine_of(self), self.session_name
+        current = self.state.session.header.provider if self.state else engine.config.default_provider
+
+        def fork(into: str, provider: str) -> Session:
+            return engine.fork(name, turn=turn.index, into=into or None, provider=moved_to(provider, current))
+
         self.app.push_screen(
-            TextFormScreen(
-                f"Fork from turn {turn.index}",
-                "New session name",
+            ForkScreen(
+                name,
+                turn.index,
                 engine.free_name(name, "f"),
-                lambda into: engine.fork(name, turn=turn.index, into=into or None),
-                ok="Fork and open",
-                explain=(
-                    f"The new session holds turns 1 to {turn.index} and their checkpoints; "
-                    f"{name!r} is untouched."
-                ),
+                fork,
+                profiles=engine.config.profile_names(),
+                provider=current,
             ),
             self._land,
         )
@@ -172,7 +189,12 @@ class SessionActions(Screen[None]):
         if session is not None:
             parent = session.header.parent
             how = f" by {parent.kind} from {parent.session}" if parent else ""
-            self.notify(f"Created {session.name!r}{how}.", title="New session")
+            moved = f" on {session.header.provider}" if parent and parent.moved_from else ""
+            self.notify(f"Created {session.name!r}{how}{moved}.", title="New session")
+            # What a move to another profile changed (a ratio it does not offer, …): the new
+            # session's screen reads it again and would not know.
+            for note in session.warnings:
+                self.notify(note, title="New session", severity="warning", timeout=10)
             tui_of(self).replace_session(session.name)
 
     # -- references ---------------------------------------------------------------------------
