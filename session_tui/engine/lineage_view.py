@@ -50,7 +50,8 @@ def _picture_of(session: Session) -> ImageRef | None:
     refs = session.header.references
     parent = session.header.parent
     promoted = [r for r in refs if parent is not None and r.sha256 == parent.image_sha256]
-    return (promoted or refs or [None])[0]
+    chosen = promoted or refs
+    return chosen[0] if chosen else None
 
 
 def family_tree(engine: Engine, name: str) -> FamilyNode:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import OptionList, Select
 from textual_image.widget import HalfcellImage
 
 from session_tui.config import Config, Profile
@@ -136,3 +137,9 @@ def png(tmp_path: Path) -> Path:
 def notifications(app: SessionTuiApp) -> list[str]:
     """Messages of the notifications shown so far (Textual keeps them on the app)."""
     return [n.message for n in app._notifications]
+
+
+def shown(select: Select[str]) -> list[str]:
+    """The labels the Select's drop-down lists: what the user can pick."""
+    overlay = select.query_one(OptionList)
+    return [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import factory, notifications, offline_session, settle
-from textual.widgets import Input, OptionList, Select
+from conftest import factory, notifications, offline_session, settle, shown
+from textual.widgets import Input, Select
 
 from session_tui.engine import Engine
 from session_tui.paths import Home
@@ -41,12 +41,6 @@ def write_config(root: Path, flash_model: str = FLASH) -> None:
 def profiled(home: Home) -> Engine:
     write_config(home.root)
     return Engine(home)
-
-
-def shown(select: Select[str]) -> list[str]:
-    """The labels the Select's drop-down lists: what the user can pick."""
-    overlay = select.query_one(OptionList)
-    return [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
 
 
 def bar_lists(app) -> tuple[list[str], list[str]]:
