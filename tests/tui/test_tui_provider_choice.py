@@ -262,3 +262,27 @@ async def test_f1_in_the_form_explains_the_provider_field(profiled: Engine, make
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, (PromoteScreen, ForkScreen))
+
+
+async def test_the_new_session_form_offers_what_the_picked_provider_offers(
+    profiled: Engine, make_app
+) -> None:
+    from session_tui.tui.screens.new_session import NewSessionScreen
+
+    app = make_app(profiled)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewSessionScreen)
+        ratio, size = form.query_one("#new-ratio", Select), form.query_one("#new-size", Select)
+        assert (shown(ratio), shown(size)) == offers(profiled, "offline")
+        form.query_one("#new-provider", Select).value = "flash"
+        await settle(pilot)
+        assert (shown(ratio), shown(size)) == offers(profiled, "flash") and "1:8" in shown(ratio)
+        ratio.value, size.value = "1:8", "512"
+        form.query_one("#new-provider", Select).value = "pro"
+        await settle(pilot)
+        assert (shown(ratio), shown(size)) == offers(profiled, "pro")
+        assert (ratio.value, size.value) == ("1:1", "1K")  # what pro does not offer falls back to the usual

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select
@@ -15,6 +16,7 @@ from session_tui.domain.vocabulary import ASPECT_RATIOS, IMAGE_SIZES, SEED_MAX
 from session_tui.engine.refs import RefInput
 from session_tui.errors import InvalidInput
 from session_tui.tui.screens.form import FormScreen
+from session_tui.tui.widgets.param_bar import offers_of
 from session_tui.tui.widgets.path_input import PathInput
 
 
@@ -77,6 +79,24 @@ class NewSessionScreen(FormScreen[NewSessionValues, Session]):
             yield Select([(s, s) for s in IMAGE_SIZES], value="1K", allow_blank=False, id="new-size")
             yield Label("Seed")
             yield Input(id="new-seed", placeholder="random")
+
+    def on_mount(self) -> None:
+        self._offer(self.default)
+
+    @on(Select.Changed, "#new-provider")
+    def _provider_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._offer(event.value)
+
+    def _offer(self, profile: str) -> None:
+        """Ratio and size offer what ``profile``'s model offers; a choice still offered is kept,
+        else the usual default (1:1, 1K) or the model's first."""
+        ratios, sizes = offers_of(self, profile)
+        for select_id, offers, usual in (("#new-ratio", ratios, "1:1"), ("#new-size", sizes, "1K")):
+            select = self.query_one(select_id, Select)
+            kept = select.value if select.value in offers else (usual if usual in offers else offers[0])
+            select.set_options([(v, v) for v in offers])
+            select.value = kept
 
     def values(self) -> NewSessionValues:
         name = self.query_one("#new-name", Input).value.strip()

@@ -7,6 +7,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.widgets import Input, Label, Select
 
@@ -25,6 +26,17 @@ def offered_options(offers: tuple[str, ...], current: str | None) -> list[tuple[
     if current is not None and current not in offers:
         options.append((f"{current} ({NOT_OFFERED})", current))
     return options
+
+
+def offers_of(node: DOMNode, profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The aspect ratios and image sizes ``profile``'s model offers, as the engine says."""
+    try:
+        caps = engine_of(node).provider(profile).capabilities()
+    except SessionTuiError:
+        # A profile removed from config.toml since: nothing is known about its model, so the
+        # whole vocabulary is offered and the engine's refusal at send time names the problem.
+        return ASPECT_RATIOS, IMAGE_SIZES
+    return tuple(caps.aspect_ratios), tuple(caps.image_sizes)
 
 
 class ParamBar(Horizontal):
@@ -93,14 +105,7 @@ On a narrow terminal the bar takes two lines: provider and ratio, then size and 
         self.offer(header.provider, header.params.aspect_ratio, header.params.image_size)
 
     def offers(self, profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The aspect ratios and image sizes ``profile``'s model offers, as the engine says."""
-        try:
-            caps = engine_of(self).provider(profile).capabilities()
-        except SessionTuiError:
-            # A profile removed from config.toml since: nothing is known about its model, so the
-            # whole vocabulary is offered and the engine's refusal at send time names the problem.
-            return ASPECT_RATIOS, IMAGE_SIZES
-        return tuple(caps.aspect_ratios), tuple(caps.image_sizes)
+        return offers_of(self, profile)
 
     def offer(self, profile: str, ratio: str | None, size: str | None) -> None:
         """Let the ratio and size Selects offer what ``profile`` offers, showing ``ratio`` and ``size``."""
