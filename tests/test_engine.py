@@ -458,3 +458,22 @@ def test_new_session_with_references_and_params(eng: Engine, ref_files: list[Pat
     assert session.header.params.aspect_ratio == "16:9" and session.header.params.seed == 9
     turn = eng.send("s", "hi")
     assert turn.params.aspect_ratio == "16:9" and turn.params.seed == 9
+
+
+def test_a_change_of_one_parameter_is_not_refused_for_another_out_of_offer(home: Home) -> None:
+    """The profile's model changed under a session holding 1:8 and 512: each can be fixed alone."""
+    from session_tui.config import load_config
+    from session_tui.domain.model import GenerationParams
+    from session_tui.errors import InvalidInput
+
+    config = home.root / "config.toml"
+    config.write_text('[providers.p]\nkind = "gemini"\nmodel = "gemini-3.1-flash-image"\n')
+    Engine(home, load_config(home)).new_session(
+        "s", provider="p", params=GenerationParams(aspect_ratio="1:8", image_size="512")
+    )
+    config.write_text('[providers.p]\nkind = "gemini"\nmodel = "gemini-3-pro-image"\n')
+    eng = Engine(home, load_config(home))
+    with pytest.raises(InvalidInput, match="does not offer aspect ratio 1:4"):
+        eng.set_params("s", aspect_ratio="1:4")  # the value changed is still checked
+    assert eng.set_params("s", aspect_ratio="4:3").header.params.aspect_ratio == "4:3"
+    assert eng.set_params("s", image_size="2K").header.params.image_size == "2K"

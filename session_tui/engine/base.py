@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from session_tui.config import Config, load_config
 from session_tui.domain.model import GenerationParams, Session
@@ -47,15 +47,18 @@ class EngineBase:
         return self._provider_factory(self.config, profile, self.home)
 
     @staticmethod
-    def check_params(provider: Provider, params: GenerationParams) -> Capabilities:
-        """The provider's capabilities, after refusing parameters it does not offer."""
+    def check_params(
+        provider: Provider, params: GenerationParams, only: Collection[str] = ("image_size", "aspect_ratio")
+    ) -> Capabilities:
+        """The provider's capabilities, after refusing parameters it does not offer (of ``only``:
+        a change of one parameter is not refused for another that was already out of offer)."""
         caps = provider.capabilities()
-        if params.image_size not in caps.image_sizes:
+        if "image_size" in only and params.image_size not in caps.image_sizes:
             raise InvalidInput(
                 f"{provider.name} does not offer image size {params.image_size}; "
                 f"use {', '.join(caps.image_sizes)}."
             )
-        if params.aspect_ratio not in caps.aspect_ratios:
+        if "aspect_ratio" in only and params.aspect_ratio not in caps.aspect_ratios:
             raise InvalidInput(
                 f"{provider.name} does not offer aspect ratio {params.aspect_ratio}; "
                 f"use {' '.join(caps.aspect_ratios)}."

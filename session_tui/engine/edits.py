@@ -79,7 +79,8 @@ class HeaderEdits(EngineBase):
     def set_params(self, name: str, **changes: Any) -> Session:
         def change(header: SessionHeader) -> None:
             params = header.params.merged(**changes)
-            self.check_params(self.provider(header.provider), params)
+            changed = [k for k, v in changes.items() if v is not None]
+            self.check_params(self.provider(header.provider), params, only=changed)
             header.params = params
 
         return self.update_header(name, change)
