@@ -80,7 +80,7 @@ def framed_payload(line: bytes, end: bytes = b"") -> bytes | None:
     if not (line.startswith(_HEAD) and line[16:24] == _MID and line.endswith(close)):
         return None
     payload = line[24 : -len(close)]
-    if f"{zlib.crc32(payload):08x}".encode() != line[8:16]:
+    if b"%08x" % zlib.crc32(payload) != line[8:16]:  # _crc's digits, formatted as bytes: no decoding
         return None
     return payload
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from session_tui.domain.model import (
     Checkpoint,
@@ -160,7 +160,8 @@ class SessionDir:
         header = self.read_header()
         problems: list[str] = []
         turns: dict[int, T] = {}
-        pending: dict[int, Turn] = {}  # turns whose last record so far is their pending one
+        # Turns whose last record so far is their pending one: its Turn, or its payload (validated).
+        pending: dict[int, Turn | bytes] = {}
         checkpoints: dict[str, Checkpoint] = {}
 
         def take(turn: Turn) -> None:
@@ -172,6 +173,11 @@ class SessionDir:
                 turns[turn.index] = keep(turn)
 
         def consume(payload: bytes) -> bool:
+            index = fast_pending(payload)
+            if index is not None:
+                pending[index] = payload
+                turns.pop(index, None)
+                return True
             found = fast_record(payload)
             if isinstance(found, Turn):
                 take(found)
@@ -195,7 +201,8 @@ class SessionDir:
                 )
             except CorruptSession as exc:  # a record from a newer session-tui: skip it, keep the rest
                 problems.append(f"journal line {rec.line} was skipped: {exc.message}")
-        for index, turn in pending.items():  # nobody is finishing these: a crash cut them off
+        for index, last in pending.items():  # nobody is finishing these: a crash cut them off
+            turn = last if isinstance(last, Turn) else pending_turn(last)
             turn.status = "interrupted"
             turn.error = turn.error or "interrupted before an answer arrived"
             turns[index] = keep(turn)
@@ -226,19 +233,63 @@ def _itself(turn: Turn) -> Turn:
     return turn
 
 
+# Only for a payload not laid out as encode() writes it (see fast_record), which encode() never
+# writes: pydantic builds their validators at the first such payload, not at import.
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class _TurnRecord(BaseModel):
+    model_config = _DEFERRED
+
     type: Literal["turn"]
     data: Turn
 
 
 class _CheckpointRecord(BaseModel):
+    model_config = _DEFERRED
+
     type: Literal["checkpoint"]
     data: Checkpoint
 
 
 _RECORD: TypeAdapter[_TurnRecord | _CheckpointRecord] = TypeAdapter(
-    Annotated[_TurnRecord | _CheckpointRecord, Field(discriminator="type")]
+    Annotated[_TurnRecord | _CheckpointRecord, Field(discriminator="type")], config=_DEFERRED
 )
+
+# encode() writes a payload with sorted keys and no spaces, so "data" comes first and "type" last:
+# the data can be cut out and handed to its model's own validator, with no record model around it.
+_DATA = b'{"data":'
+_TURN_END = b',"type":"turn"}'
+_CHECKPOINT_END = b',"type":"checkpoint"}'
+_PENDING_MARK = b'"status":"pending"'
+
+
+def _data_of(payload: bytes, end: bytes) -> bytes | None:
+    """The data of a payload laid out as encode() writes a record that ends with ``end``, else None.
+    A cut that is not one JSON value is refused by the validators (trailing text too), never misread."""
+    if payload.startswith(_DATA) and payload.endswith(end):
+        return payload[len(_DATA) : -len(end)]
+    return None
+
+
+def _pending_model() -> type[BaseModel]:
+    """Turn's own fields for the keys a pending record holds, and no other key.
+
+    Whatever it accepts, Turn accepts too and builds the same way (the same field definitions and
+    config; each other field takes its default, and those are valid), so a pending record it accepts
+    is known to be valid without building the Turn, its usage and request models and its empty lists.
+    ``started_at`` is required: Turn's default is the time of reading, not shared by a later build.
+    """
+    fields: dict[str, Any] = {
+        name: (Turn.model_fields[name].annotation, Turn.model_fields[name])
+        for name in sorted(PENDING_FIELDS - {"started_at"})
+    }
+    fields["started_at"] = (Turn.model_fields["started_at"].annotation, ...)
+    config: ConfigDict = {**Turn.model_config, "extra": "forbid"}
+    return create_model("_PendingTurn", __config__=config, **fields)
+
+
+_PENDING = _pending_model()
 
 
 def fast_record(payload: bytes) -> Turn | Checkpoint | None:
@@ -249,12 +300,44 @@ def fast_record(payload: bytes) -> Turn | Checkpoint | None:
     read the same way; it is there because a long session's journal is mostly such records, and
     this is several times faster than json.loads followed by validation.
     """
+    found: Any
     try:
-        found = _RECORD.validate_json(payload, strict=True).data
+        if (data := _data_of(payload, _TURN_END)) is not None:
+            found = Turn.__pydantic_validator__.validate_json(data, strict=True)
+        elif (data := _data_of(payload, _CHECKPOINT_END)) is not None:
+            found = Checkpoint.__pydantic_validator__.validate_json(data, strict=True)
+        else:
+            found = _RECORD.validate_json(payload, strict=True).data
     except ValueError:  # pydantic's ValidationError is one
         return None
     # Only records already at the version migrations lead to; any other goes through them.
     return found if found.schema_version == migrations.SCHEMA_VERSION else None
+
+
+def fast_pending(payload: bytes) -> int | None:
+    """The index of the pending turn ``payload`` records, when it is valid at the current schema and
+    holds nothing but what a pending record holds (``PENDING_FIELDS``); None for anything else.
+
+    A pending record is read only to be replaced by its turn's next one, yet it must be validated
+    like any other: this validates it at about half the cost of building its Turn, which
+    ``pending_turn`` builds should no record replace it (a crash cut the turn off).
+    """
+    if _PENDING_MARK not in payload or (data := _data_of(payload, _TURN_END)) is None:
+        return None  # not a pending record (or not laid out as encode() writes one): fast_record's
+    try:
+        found = _PENDING.__pydantic_validator__.validate_json(data, strict=True)
+    except ValueError:
+        return None
+    if found.status != "pending" or found.schema_version != migrations.SCHEMA_VERSION:
+        return None
+    return int(found.index)
+
+
+def pending_turn(payload: bytes) -> Turn:
+    """The Turn of a payload ``fast_pending`` took; what it accepts, Turn accepts, so this cannot fail."""
+    data = payload[len(_DATA) : -len(_TURN_END)]  # fast_pending took only payloads laid out so
+    turn: Turn = Turn.__pydantic_validator__.validate_json(data, strict=True)
+    return turn
 
 
 def _json_bytes(data: object) -> bytes:
