@@ -6,8 +6,8 @@ The sessions hold finished turns with 1K pictures (four distinct ones, stored on
 with the journal's own encoder from a real turn's record (see perfkit.grow_session). Every
 figure is a whole process (`session-tui show`, `session-tui send` through an openai-chat profile
 to the local service, and benchmarks/tui_probe.py for `session-tui open`), run alternately across
-the three sessions; medians, and each compared with the 1-turn session. Target: within 1.2x,
-for time and for peak memory.
+the three sessions; the fastest time and the median memory, each compared with the 1-turn
+session. Target: within 1.2x, for time and for peak memory.
 """
 
 from __future__ import annotations
@@ -86,23 +86,23 @@ def measure(repeats: int) -> dict[str, dict[int, list[Any]]]:
 
 def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
     os.environ[pk.KEY_ENV] = pk.KEY
-    repeats = 3 if quick else 7
+    repeats = 3 if quick else 9
     results = measure(repeats)
     rows = []
     worst = 0.0
     checks = []
     for label, by_size in results.items():
         informative = label in INFORMATIVE
-        base_t = pk.median([t for t, _ in by_size[SIZES[0]]])
+        base_t = min(t for t, _ in by_size[SIZES[0]])
         base_m = pk.median([m for _, m in by_size[SIZES[0]]])
         cells = []
         for n in SIZES:
-            t = pk.median([t for t, _ in by_size[n]])
+            t = min(t for t, _ in by_size[n])
             m = pk.median([m for _, m in by_size[n]])
             if not informative:
                 worst = max(worst, t / base_t, m / base_m)
             cells.append(f"{pk.fmt_ms(t)} ({t / base_t:.2f}×), {m / 1000:.0f} MB ({m / base_m:.2f}×)")
-        top_t = max(pk.median([t for t, _ in by_size[n]]) / base_t for n in SIZES)
+        top_t = max(min(t for t, _ in by_size[n]) / base_t for n in SIZES)
         top_m = max(pk.median([m for _, m in by_size[n]]) / base_m for n in SIZES)
         if not informative:
             checks.append(
@@ -117,8 +117,10 @@ def report(quick: bool = False) -> tuple[str, list[pk.Check]]:
         "### History does not cost",
         "",
         (
-            f"Whole processes, medians of {repeats} alternating runs; in brackets, the ratio to the "
-            "1-turn session. `open: first paint` is from creating the app (which reads the session) "
+            f"Whole processes, {repeats} alternating runs: the fastest time (as `timeit` advises: "
+            "on this shared machine one process's time moved by ±15 % from run to run, its CPU time "
+            "with it, and only ever upwards) and the median peak memory; in brackets, the ratio to "
+            "the 1-turn session. `open: first paint` is from creating the app (which reads the session) "
             "to the first frame that holds its turns, as Textual hands it to the terminal "
             "(`run_test`, imports excluded; memory is the whole probe process's, thumbnails "
             "decoded). `show --json` and the whole `open` process are there to compare, not targets: "
