@@ -129,7 +129,7 @@ def _keys(base: Path) -> list[str]:
 
 
 def test_the_pending_model_is_turns_own_fields_and_takes_no_other_key() -> None:
-    pending = sessions._PENDING
+    pending = sessions._pending_model()
     assert set(pending.model_fields) == PENDING_FIELDS
     for name, field in pending.model_fields.items():
         own = Turn.model_fields[name]

@@ -6,6 +6,7 @@ A folder is self-contained: copy it to another home and it opens there.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -272,6 +273,7 @@ def _data_of(payload: bytes, end: bytes) -> bytes | None:
     return None
 
 
+@functools.cache
 def _pending_model() -> type[BaseModel]:
     """Turn's own fields for the keys a pending record holds, and no other key.
 
@@ -279,6 +281,7 @@ def _pending_model() -> type[BaseModel]:
     config; each other field takes its default, and those are valid), so a pending record it accepts
     is known to be valid without building the Turn, its usage and request models and its empty lists.
     ``started_at`` is required: Turn's default is the time of reading, not shared by a later build.
+    Built at the first pending record read, not at import: most commands read none.
     """
     fields: dict[str, Any] = {
         name: (Turn.model_fields[name].annotation, Turn.model_fields[name])
@@ -287,9 +290,6 @@ def _pending_model() -> type[BaseModel]:
     fields["started_at"] = (Turn.model_fields["started_at"].annotation, ...)
     config: ConfigDict = {**Turn.model_config, "extra": "forbid"}
     return create_model("_PendingTurn", __config__=config, **fields)
-
-
-_PENDING = _pending_model()
 
 
 def fast_record(payload: bytes) -> Turn | Checkpoint | None:
@@ -325,7 +325,7 @@ def fast_pending(payload: bytes) -> int | None:
     if _PENDING_MARK not in payload or (data := _data_of(payload, _TURN_END)) is None:
         return None  # not a pending record (or not laid out as encode() writes one): fast_record's
     try:
-        found = _PENDING.__pydantic_validator__.validate_json(data, strict=True)
+        found = _pending_model().__pydantic_validator__.validate_json(data, strict=True)
     except ValueError:
         return None
     if found.status != "pending" or found.schema_version != migrations.SCHEMA_VERSION:
