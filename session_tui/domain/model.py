@@ -241,6 +241,11 @@ class ReferenceImage(ImageRef):
         return v
 
 
+def parent_label(name: str, *, deleted: bool) -> str:
+    """A parent session's name as every listing shows it."""
+    return f"{name} (deleted)" if deleted else name
+
+
 class Lineage(Model):
     """Where a session came from."""
 
@@ -257,7 +262,7 @@ class Lineage(Model):
     @property
     def source(self) -> str:
         """The parent's name as shown, marked when it was deleted (a new session may reuse the name)."""
-        return f"{self.session} (deleted)" if self.parent_deleted_at else self.session
+        return parent_label(self.session, deleted=self.parent_deleted_at is not None)
 
 
 class Turn(Model):

@@ -25,6 +25,7 @@ from session_tui.domain.model import (
     SessionHeader,
     Turn,
     first_error,
+    parent_label,
     validate_name,
 )
 from session_tui.errors import AlreadyExists, CorruptSession, InvalidInput, NotFound
@@ -374,7 +375,7 @@ class SessionSummary:
 
     @property
     def parent_shown(self) -> str:
-        return f"{self.parent} (deleted)" if self.parent and self.parent_deleted else self.parent or ""
+        return parent_label(self.parent, deleted=self.parent_deleted) if self.parent else ""
 
 
 class Store:
