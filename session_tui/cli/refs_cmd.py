@@ -189,10 +189,7 @@ def cmd_remove(ctx: Context) -> int:
     a = ctx.args
     chosen = _one(ctx.engine.load(a.name).header, a.name, a.hash)
     after = ctx.engine.remove_reference(a.name, chosen.sha256)
-    users = sorted(
-        {t.index for t in after.turns if chosen.sha256 in t.input_images or chosen in t.images}
-        | {cp.turn for cp in after.checkpoints if cp.image.sha256 == chosen.sha256}
-    )
+    users = after.turns_using(chosen.sha256)
     which = f"turn {users[0]} uses" if len(users) == 1 else f"turns {', '.join(map(str, users))} use"
     fate = (
         f"its image stays in the session's store ({which} it)"

@@ -382,6 +382,16 @@ class Session(BaseModel):
         """Every turn's prompt as typed, oldest first, loaded or not."""
         return [*self.earlier.values(), *(t.prompt for t in self.turns)]
 
+    def turns_using(self, sha256: str) -> list[int]:
+        """The turns that show the image, were drawn from it, or hold a checkpoint of it."""
+        users = {
+            t.index
+            for t in self.turns
+            if sha256 in t.input_images or any(i.sha256 == sha256 for i in t.images)
+        }
+        users |= {cp.turn for cp in self.checkpoints if cp.image.sha256 == sha256}
+        return sorted(users)
+
     def find_turn(self, index: int) -> Turn | None:
         """The loaded turn numbered ``index``; None if there is none (numbers can have gaps: a
         repair moves a damaged turn's record away, and the others keep their numbers)."""

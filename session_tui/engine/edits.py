@@ -64,13 +64,9 @@ class HeaderEdits(EngineBase):
             header.references = [r for r in header.references if r not in gone]
             sd.write_header(header)
             session = sd.load()
-            used = {r.sha256 for r in header.references}
-            for turn in session.turns:
-                used.update(i.sha256 for i in turn.images)
-                used.update(turn.input_images)
-            used.update(cp.image.sha256 for cp in session.checkpoints)
+            kept = {r.sha256 for r in header.references}
             for ref in gone:
-                if ref.sha256 not in used:
+                if ref.sha256 not in kept and not session.turns_using(ref.sha256):
                     path = sd.blobs.path(ref)
                     with storage_errors("remove", path):
                         path.unlink(missing_ok=True)
