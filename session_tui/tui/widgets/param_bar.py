@@ -104,12 +104,9 @@ On a narrow terminal the bar takes two lines: provider and ratio, then size and 
             seed.remove_class("-invalid")
         self.offer(header.provider, header.params.aspect_ratio, header.params.image_size)
 
-    def offers(self, profile: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        return offers_of(self, profile)
-
     def offer(self, profile: str, ratio: str | None, size: str | None) -> None:
         """Let the ratio and size Selects offer what ``profile`` offers, showing ``ratio`` and ``size``."""
-        ratios, sizes = self.offers(profile)
+        ratios, sizes = offers_of(self, profile)
         marked = False
         for select_id, offers, value in (("param-ratio", ratios, ratio), ("param-size", sizes, size)):
             select = self.query_one(f"#{select_id}", Select)
